@@ -1,0 +1,44 @@
+# Throwaway PostgreSQL clusters for the demo, the tests and the benchmarks.
+# Source it, then: cluster_start [extra postgresql.conf lines...]; ...; cluster_stop.
+# The server runs as the postgres user (PostgreSQL refuses root), listens on a
+# Unix socket only, and lives in a temporary directory removed on stop.
+# After cluster_start: PGHOST, PGPORT, PGUSER (postgres) are exported, and
+# CLUSTER_DIR names the directory.
+
+PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
+
+as_postgres() {
+  if [ "$(id -un)" = postgres ]; then "$@"; else sudo -n -u postgres -- "$@"; fi
+}
+
+cluster_start() {
+  CLUSTER_DIR="$(mktemp -d /tmp/vital_tenancy.XXXXXX)"
+  chmod 755 "$CLUSTER_DIR"
+  chown postgres: "$CLUSTER_DIR" 2>/dev/null || true
+  as_postgres "$PG_BIN/initdb" -D "$CLUSTER_DIR/data" -U postgres -A trust --no-sync >"$CLUSTER_DIR/initdb.log" 2>&1 \
+    || { cat "$CLUSTER_DIR/initdb.log" >&2; return 1; }
+  {
+    echo "listen_addresses = ''"
+    echo "unix_socket_directories = '$CLUSTER_DIR'"
+    echo "port = ${CLUSTER_PORT:-54329}"
+    echo "fsync = off"
+    echo "max_connections = 200"
+    for line in "$@"; do echo "$line"; done
+  } | as_postgres tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
+  as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 start >/dev/null \
+    || { cat "$CLUSTER_DIR/server.log" >&2; return 1; }
+  export PGHOST="$CLUSTER_DIR" PGPORT="${CLUSTER_PORT:-54329}" PGUSER=postgres
+  unset PGDATABASE PGOPTIONS
+}
+
+cluster_stop() {
+  [ -n "${CLUSTER_DIR:-}" ] && [ -d "$CLUSTER_DIR" ] || return 0
+  as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$CLUSTER_DIR"
+  CLUSTER_DIR=
+}
+
+# Builds (release) and installs the extension into the system PostgreSQL.
+install_extension() {
+  cargo pgrx install --release --pg-config "$PG_BIN/pg_config" >/dev/null
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The SQL regression suite: pg_regress against a throwaway cluster with the
+# installed extension. Tests run as non-superuser roles (see tests/regress/setup.sql).
+# Usage: scripts/regress.sh [test ...]   (default: every file in tests/regress/sql)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/cluster.sh
+
+PG_REGRESS="$(dirname "$("$PG_BIN/pg_config" --pgxs)")/../test/regress/pg_regress"
+out="$(mktemp -d /tmp/vital_regress.XXXXXX)"
+CLUSTER_PORT="${REGRESS_PORT:-54330}"
+trap 'cluster_stop' EXIT
+cluster_start
+psql -X -q -d postgres -c 'CREATE DATABASE vital_regress'
+psql -X -q -v ON_ERROR_STOP=1 -d vital_regress -f tests/regress/setup.sql >/dev/null
+
+if [ "$#" -gt 0 ]; then tests=("$@"); else
+  tests=(); for f in tests/regress/sql/*.sql; do tests+=("$(basename "$f" .sql)"); done
+fi
+status=0
+"$PG_REGRESS" --use-existing --dbname=vital_regress --inputdir=tests/regress \
+  --outputdir="$out" --host="$PGHOST" --port="$PGPORT" --user=postgres "${tests[@]}" || status=$?
+if [ "$status" -ne 0 ] && [ -f "$out/regression.diffs" ]; then
+  cat "$out/regression.diffs"
+fi
+# Keep the actual outputs where a developer can promote them to expected/.
+rm -rf tests/regress/results && cp -r "$out/results" tests/regress/results 2>/dev/null || true
+rm -rf "$out"
+exit "$status"

@@ -1,0 +1,389 @@
+//! The tenant registry: tenants, memberships and platform admins, and the
+//! functions that manage them and answer questions about them.
+
+use pgrx::datum::DatumWithOid;
+use pgrx::prelude::*;
+use pgrx::spi::SpiClient;
+use uuid::Uuid;
+
+use crate::context::{current_user, from_pg, to_pg};
+use crate::errors::{
+    error, one_of, required, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE, NO_DATA_FOUND,
+    UNIQUE_VIOLATION,
+};
+use crate::privileged::{as_registry_owner, caller_is_superuser, calling_role};
+
+pub(crate) const PLATFORM_TENANT: Uuid = Uuid::from_u128(1);
+
+const TENANT_TYPES: &[&str] = &["client", "solution", "industry", "platform"];
+const SUBSCRIPTION_TIERS: &[&str] = &["free", "starter", "professional", "enterprise"];
+const TENANT_STATUSES: &[&str] = &["active", "trial", "suspended", "archived"];
+const MEMBER_ROLES: &[&str] = &["owner", "admin", "member", "viewer"];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum TenantStatus {
+    Active,
+    Trial,
+    Suspended,
+    Archived,
+}
+
+impl TenantStatus {
+    fn parse(word: &str) -> Self {
+        match word {
+            "active" => TenantStatus::Active,
+            "trial" => TenantStatus::Trial,
+            "suspended" => TenantStatus::Suspended,
+            // The table's CHECK admits nothing else.
+            _ => TenantStatus::Archived,
+        }
+    }
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TenantStatus::Active => "active",
+            TenantStatus::Trial => "trial",
+            TenantStatus::Suspended => "suspended",
+            TenantStatus::Archived => "archived",
+        }
+    }
+}
+
+/// Runs a registry query with the registry owner's rights and returns the
+/// first column of the first row, if any.
+fn lookup<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid]) -> Option<T> {
+    as_registry_owner(|| {
+        Spi::connect(|client| {
+            let rows = client.select(query, Some(1), args)?;
+            if rows.is_empty() {
+                Ok(None)
+            } else {
+                rows.first().get_one::<T>()
+            }
+        })
+        .unwrap_or_else(|e| spi_failure(e))
+    })
+}
+
+/// Runs a registry change with the registry owner's rights; returns the rows touched.
+fn change(query: &str, args: &[DatumWithOid]) -> usize {
+    as_registry_owner(|| {
+        Spi::connect_mut(|client: &mut SpiClient| client.update(query, None, args).map(|t| t.len()))
+            .unwrap_or_else(|e| spi_failure(e))
+    })
+}
+
+fn spi_failure(e: pgrx::spi::Error) -> ! {
+    error(
+        pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
+        "vital_tenancy registry query failed",
+    )
+    .detail(e.to_string())
+    .raise()
+}
+
+pub(crate) fn tenant_status(tenant: Uuid) -> Option<TenantStatus> {
+    lookup::<String>(
+        "select status from vital.tenants where id = $1",
+        &[to_pg(tenant).into()],
+    )
+    .map(|s| TenantStatus::parse(&s))
+}
+
+pub(crate) fn is_admin(user: Uuid) -> bool {
+    lookup::<bool>(
+        "select true from vital.user_roles where user_id = $1 and role = 'platform_admin'",
+        &[to_pg(user).into()],
+    )
+    .unwrap_or(false)
+}
+
+/// An active member of an active or trial tenant, or a platform admin.
+pub(crate) fn has_access(user: Uuid, tenant: Uuid) -> bool {
+    is_admin(user)
+        || lookup::<bool>(
+            "select true from vital.user_tenants m join vital.tenants t on t.id = m.tenant_id
+              where m.user_id = $1 and m.tenant_id = $2 and m.status = 'active'
+                and t.status in ('active', 'trial')",
+            &[to_pg(user).into(), to_pg(tenant).into()],
+        )
+        .unwrap_or(false)
+}
+
+/// The role of an active membership in an active or trial tenant.
+fn active_role(user: Uuid, tenant: Uuid) -> Option<String> {
+    lookup::<String>(
+        "select m.role from vital.user_tenants m join vital.tenants t on t.id = m.tenant_id
+          where m.user_id = $1 and m.tenant_id = $2 and m.status = 'active'
+            and t.status in ('active', 'trial')",
+        &[to_pg(user).into(), to_pg(tenant).into()],
+    )
+}
+
+/// A role that may act for any tenant without naming a user: a superuser,
+/// or the application role the DBA allowed to vouch for users.
+pub(crate) fn caller_is_trusted_service() -> bool {
+    if caller_is_superuser() {
+        return true;
+    }
+    let caller = calling_role();
+    lookup::<bool>(
+        "select pg_catalog.has_function_privilege($1, 'vital.set_user_context(uuid, boolean)', 'EXECUTE')",
+        &[caller.into()],
+    )
+    .unwrap_or(false)
+}
+
+/// Who is managing the registry, as far as authorization goes.
+enum Manager {
+    /// A superuser, or the current user is a platform admin.
+    Platform,
+    /// The current user, an active owner or admin of the tenant at hand.
+    TenantOwner,
+    TenantAdmin,
+}
+
+fn platform_manager() -> Option<Manager> {
+    if caller_is_superuser() || current_user().is_some_and(is_admin) {
+        Some(Manager::Platform)
+    } else {
+        None
+    }
+}
+
+fn require_platform_manager(action: &str) -> Manager {
+    platform_manager().unwrap_or_else(|| {
+        error(INSUFFICIENT_PRIVILEGE, format!("permission denied to {action}"))
+            .detail("Only platform admins and superusers may do this.")
+            .raise()
+    })
+}
+
+fn require_tenant_manager(tenant: Uuid, action: &str) -> Manager {
+    if let Some(manager) = platform_manager() {
+        return manager;
+    }
+    let role = current_user().and_then(|user| active_role(user, tenant));
+    match role.as_deref() {
+        Some("owner") => Manager::TenantOwner,
+        Some("admin") => Manager::TenantAdmin,
+        _ => error(INSUFFICIENT_PRIVILEGE, format!("permission denied to {action}"))
+            .detail("Only platform admins, superusers, and active owners or admins of the tenant may do this.")
+            .raise(),
+    }
+}
+
+fn require_tenant_exists(tenant: Uuid) -> TenantStatus {
+    tenant_status(tenant).unwrap_or_else(|| {
+        error(
+            INVALID_PARAMETER_VALUE,
+            format!("tenant {tenant} does not exist"),
+        )
+        .raise()
+    })
+}
+
+fn valid_slug(slug: &str) -> bool {
+    (3..=63).contains(&slug.len())
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// Whether a user is a platform admin; NULL means the current user.
+#[pg_extern(stable, parallel_restricted)]
+fn is_platform_admin(user_id: default!(Option<pgrx::Uuid>, "NULL")) -> bool {
+    match user_id.map(from_pg).or_else(current_user) {
+        Some(user) => is_admin(user),
+        None => false,
+    }
+}
+
+/// Whether a user may act for a tenant: an active member of an active or
+/// trial tenant, or a platform admin.
+#[pg_extern(stable, strict, parallel_restricted)]
+fn has_tenant_access(user_id: pgrx::Uuid, tenant_id: pgrx::Uuid) -> bool {
+    has_access(from_pg(user_id), from_pg(tenant_id))
+}
+
+/// The tenants the current user administers (active owner or admin); the
+/// registry's own policies use it to show those tenants' memberships.
+#[pg_extern(stable, parallel_restricted)]
+fn administered_tenants() -> Vec<pgrx::Uuid> {
+    let Some(user) = current_user() else {
+        return Vec::new();
+    };
+    lookup::<Vec<pgrx::Uuid>>(
+        "select coalesce(array_agg(m.tenant_id), '{}') from vital.user_tenants m
+           join vital.tenants t on t.id = m.tenant_id
+          where m.user_id = $1 and m.status = 'active' and m.role in ('owner', 'admin')
+            and t.status in ('active', 'trial')",
+        &[to_pg(user).into()],
+    )
+    .unwrap_or_default()
+}
+
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn create_tenant(
+    slug: Option<&str>,
+    name: Option<&str>,
+    tenant_type: Option<&str>,
+    subscription_tier: default!(Option<&str>, "'free'"),
+    id: default!(Option<pgrx::Uuid>, "NULL"),
+) -> pgrx::Uuid {
+    require_platform_manager("create tenants");
+    let slug = required(slug, "slug");
+    let name = required(name, "name");
+    let tenant_type = one_of(required(tenant_type, "tenant_type"), TENANT_TYPES, "tenant_type");
+    let tier = one_of(
+        required(subscription_tier, "subscription_tier"),
+        SUBSCRIPTION_TIERS,
+        "subscription_tier",
+    );
+    if !valid_slug(slug) {
+        error(INVALID_PARAMETER_VALUE, format!("invalid slug \"{slug}\""))
+            .detail("A slug is 3 to 63 lower-case letters, digits and hyphens.")
+            .raise()
+    }
+    if name.trim().is_empty() {
+        error(INVALID_PARAMETER_VALUE, "tenant name must not be empty").raise()
+    }
+    if let Some(id) = id {
+        if tenant_status(from_pg(id)).is_some() {
+            error(UNIQUE_VIOLATION, format!("tenant {} already exists", from_pg(id))).raise()
+        }
+    }
+    if lookup::<bool>("select true from vital.tenants where slug = $1", &[slug.into()]).is_some() {
+        error(UNIQUE_VIOLATION, format!("slug \"{slug}\" is already taken")).raise()
+    }
+    if tenant_type == "platform" {
+        error(UNIQUE_VIOLATION, "a platform tenant already exists")
+            .detail("There is exactly one platform tenant, created with the extension.")
+            .hint("Use tenant type client, solution or industry.")
+            .raise()
+    }
+    let id = as_registry_owner(|| {
+        Spi::connect_mut(|client| {
+            client
+                .update(
+                    "insert into vital.tenants (id, slug, name, tenant_type, subscription_tier)
+                     values (coalesce($1, gen_random_uuid()), $2, $3, $4, $5) returning id",
+                    None,
+                    &[id.into(), slug.into(), name.into(), tenant_type.into(), tier.into()],
+                )
+                .and_then(|rows| rows.first().get_one::<pgrx::Uuid>())
+        })
+        .unwrap_or_else(|e| spi_failure(e))
+    });
+    id.expect("insert ... returning yields the new id")
+}
+
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn set_tenant_status(tenant_id: Option<pgrx::Uuid>, status: Option<&str>) {
+    require_platform_manager("change tenant status");
+    let tenant = from_pg(required(tenant_id, "tenant_id"));
+    let status = one_of(required(status, "status"), TENANT_STATUSES, "status");
+    require_tenant_exists(tenant);
+    if tenant == PLATFORM_TENANT && status != "active" {
+        error(
+            INVALID_PARAMETER_VALUE,
+            format!("the platform tenant cannot be {status}"),
+        )
+        .detail("The platform tenant owns the resources shared with every tenant.")
+        .raise()
+    }
+    change(
+        "update vital.tenants set status = $2, updated_at = now() where id = $1",
+        &[to_pg(tenant).into(), status.into()],
+    );
+}
+
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn grant_platform_admin(user_id: Option<pgrx::Uuid>) {
+    require_platform_manager("grant platform admin");
+    let user = required(user_id, "user_id");
+    change(
+        "insert into vital.user_roles (user_id, role, granted_by)
+         values ($1, 'platform_admin', $2) on conflict (user_id, role) do nothing",
+        &[user.into(), current_user().map(to_pg).into()],
+    );
+}
+
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn revoke_platform_admin(user_id: Option<pgrx::Uuid>) {
+    require_platform_manager("revoke platform admin");
+    let user = required(user_id, "user_id");
+    change(
+        "delete from vital.user_roles where user_id = $1 and role = 'platform_admin'",
+        &[user.into()],
+    );
+}
+
+/// Adds a member, or changes an existing member's role and re-activates it.
+/// Tenant admins manage members and admins; only owners and platform
+/// managers grant, change or take away ownership.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn add_tenant_member(
+    tenant_id: Option<pgrx::Uuid>,
+    user_id: Option<pgrx::Uuid>,
+    role: default!(Option<&str>, "'member'"),
+) {
+    let tenant = from_pg(required(tenant_id, "tenant_id"));
+    let user = from_pg(required(user_id, "user_id"));
+    let role = one_of(required(role, "role"), MEMBER_ROLES, "role");
+    let manager = require_tenant_manager(tenant, "manage members of this tenant");
+    require_tenant_exists(tenant);
+    if let Manager::TenantAdmin = manager {
+        let current = member_role(user, tenant);
+        if role == "owner" || current.as_deref() == Some("owner") {
+            error(INSUFFICIENT_PRIVILEGE, "permission denied to change ownership of this tenant")
+                .detail("Only owners and platform admins may grant, change or take away the owner role.")
+                .raise()
+        }
+    }
+    change(
+        "insert into vital.user_tenants (user_id, tenant_id, role, status)
+         values ($1, $2, $3, 'active')
+         on conflict (user_id, tenant_id) do update set role = excluded.role, status = 'active'",
+        &[to_pg(user).into(), to_pg(tenant).into(), role.into()],
+    );
+}
+
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn remove_tenant_member(tenant_id: Option<pgrx::Uuid>, user_id: Option<pgrx::Uuid>) {
+    let tenant = from_pg(required(tenant_id, "tenant_id"));
+    let user = from_pg(required(user_id, "user_id"));
+    let manager = require_tenant_manager(tenant, "manage members of this tenant");
+    let Some(current) = member_role(user, tenant) else {
+        error(
+            NO_DATA_FOUND,
+            format!("user {user} is not a member of tenant {tenant}"),
+        )
+        .raise()
+    };
+    if let Manager::TenantAdmin = manager {
+        if current == "owner" {
+            error(INSUFFICIENT_PRIVILEGE, "permission denied to change ownership of this tenant")
+                .detail("Only owners and platform admins may grant, change or take away the owner role.")
+                .raise()
+        }
+    }
+    change(
+        "delete from vital.user_tenants where user_id = $1 and tenant_id = $2",
+        &[to_pg(user).into(), to_pg(tenant).into()],
+    );
+}
+
+/// The role of any membership, whatever its status.
+fn member_role(user: Uuid, tenant: Uuid) -> Option<String> {
+    lookup::<String>(
+        "select role from vital.user_tenants where user_id = $1 and tenant_id = $2",
+        &[to_pg(user).into(), to_pg(tenant).into()],
+    )
+}

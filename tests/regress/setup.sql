@@ -1,0 +1,48 @@
+-- Fixtures shared by every regression test, loaded once per run by a
+-- superuser. Tests change them only inside transactions they roll back.
+CREATE EXTENSION vital_tenancy;
+
+-- regress.try(sql) runs one statement and says how it ended: 'ok', or
+-- 'SQLSTATE: message'. It runs as its caller (SECURITY INVOKER), so a test
+-- can show an error's code without aborting its transaction.
+CREATE SCHEMA regress;
+GRANT USAGE ON SCHEMA regress TO PUBLIC;
+CREATE FUNCTION regress.try(statement text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE statement;
+    RETURN 'ok';
+EXCEPTION WHEN OTHERS THEN
+    RETURN sqlstate || ': ' || sqlerrm;
+END $$;
+
+-- The roles attackers and applications use; none is a superuser.
+CREATE ROLE vt_app LOGIN;        -- the application's pooled connection role
+GRANT EXECUTE ON FUNCTION vital.set_user_context(uuid, boolean) TO vt_app;
+CREATE ROLE vt_client LOGIN;     -- a client with its own SQL prompt (PostgREST's authenticated)
+CREATE ROLE vt_attacker LOGIN;   -- a client trying to get around the checks
+CREATE SCHEMA attacker AUTHORIZATION vt_attacker;
+CREATE DATABASE vt_attacker_db OWNER vt_attacker;
+
+-- Tenants: acme (client), globex (industry), initech (suspended), hooli (trial).
+SELECT vital.create_tenant('acme', 'Acme Health', 'client', 'professional', 'a0000000-0000-4000-8000-000000000001');
+SELECT vital.create_tenant('globex', 'Globex Pharma', 'industry', 'enterprise', 'b0000000-0000-4000-8000-000000000002');
+SELECT vital.create_tenant('initech', 'Initech', 'solution', 'starter', 'c0000000-0000-4000-8000-000000000003');
+SELECT vital.create_tenant('hooli', 'Hooli', 'client', 'free', 'd0000000-0000-4000-8000-000000000004');
+SELECT vital.set_tenant_status('c0000000-0000-4000-8000-000000000003', 'suspended');
+SELECT vital.set_tenant_status('d0000000-0000-4000-8000-000000000004', 'trial');
+
+-- Users: alice owns acme; bob is a member of globex; carol administers acme
+-- and belongs to suspended initech; dave is a platform admin; erin is only
+-- invited to acme; frank views acme and belongs to trial hooli; grace was
+-- disabled in globex.
+SELECT vital.add_tenant_member('a0000000-0000-4000-8000-000000000001', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', 'owner');
+SELECT vital.add_tenant_member('b0000000-0000-4000-8000-000000000002', 'bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb', 'member');
+SELECT vital.add_tenant_member('a0000000-0000-4000-8000-000000000001', 'cccccccc-cccc-4ccc-8ccc-cccccccccccc', 'admin');
+SELECT vital.add_tenant_member('c0000000-0000-4000-8000-000000000003', 'cccccccc-cccc-4ccc-8ccc-cccccccccccc', 'member');
+SELECT vital.add_tenant_member('a0000000-0000-4000-8000-000000000001', 'ffffffff-ffff-4fff-8fff-ffffffffffff', 'viewer');
+SELECT vital.add_tenant_member('d0000000-0000-4000-8000-000000000004', 'ffffffff-ffff-4fff-8fff-ffffffffffff', 'member');
+SELECT vital.grant_platform_admin('dddddddd-dddd-4ddd-8ddd-dddddddddddd');
+-- No function invites or disables yet; the fixtures write those states directly.
+INSERT INTO vital.user_tenants (user_id, tenant_id, role, status) VALUES
+    ('eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee', 'a0000000-0000-4000-8000-000000000001', 'member', 'invited'),
+    ('99999999-9999-4999-8999-999999999999', 'b0000000-0000-4000-8000-000000000002', 'member', 'disabled');
