@@ -185,3 +185,90 @@ impl TenantStatus {
         matches!(self, TenantStatus::Active | TenantStatus::Trial)
     }
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::*;
+    use crate::testing::{exec, query_one};
+
+    #[pg_test]
+    fn cache_parses_once_per_distinct_value() {
+        let mut cache = ParsedUuid::new();
+        let mut parses = 0;
+        let mut get = |cache: &mut ParsedUuid, raw: &[u8]| {
+            cache.get(raw, |r| {
+                parses += 1;
+                parse_uuid(r)
+            })
+        };
+        let a = b"a0000000-0000-4000-8000-000000000001";
+        assert_eq!(get(&mut cache, b""), None);
+        assert_eq!(
+            get(&mut cache, a).map(|u| u.as_u128()),
+            Some(0xa0000000_0000_4000_8000_000000000001)
+        );
+        assert_eq!(
+            get(&mut cache, a).map(|u| u.as_u128()),
+            Some(0xa0000000_0000_4000_8000_000000000001)
+        );
+        assert_eq!(get(&mut cache, b""), None);
+        // empty at start matched the initial cache: two parses, for a and for empty again
+        assert_eq!(parses, 2);
+    }
+
+    #[pg_test]
+    fn readers_follow_the_setting_through_set_and_reset() {
+        assert_eq!(current_tenant(), None);
+        exec("set vital.tenant_id = 'a0000000-0000-4000-8000-000000000001'");
+        assert_eq!(
+            current_tenant().map(|u| u.as_u128()),
+            Some(0xa0000000_0000_4000_8000_000000000001)
+        );
+        exec("set vital.tenant_id = 'B0000000-0000-4000-8000-000000000002'");
+        assert_eq!(
+            current_tenant().map(|u| u.as_u128()),
+            Some(0xb0000000_0000_4000_8000_000000000002)
+        );
+        exec("reset vital.tenant_id");
+        assert_eq!(current_tenant(), None);
+    }
+
+    #[pg_test]
+    fn set_user_context_drops_the_tenant_of_another_user() {
+        exec("select vital.grant_platform_admin('dddddddd-dddd-4ddd-8ddd-dddddddddddd')");
+        exec("select vital.set_user_context('dddddddd-dddd-4ddd-8ddd-dddddddddddd')");
+        exec("select vital.set_tenant_context('00000000-0000-0000-0000-000000000001')");
+        assert_eq!(current_tenant(), Some(crate::registry::PLATFORM_TENANT));
+        exec("select vital.set_user_context('dddddddd-dddd-4ddd-8ddd-dddddddddddd')");
+        assert_eq!(current_tenant(), Some(crate::registry::PLATFORM_TENANT));
+        exec("select vital.set_user_context('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb')");
+        assert_eq!(current_tenant(), None);
+        assert_eq!(
+            query_one::<String>("select current_setting('vital.user_id')").as_deref(),
+            Some("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")
+        );
+    }
+
+    #[pg_test(error = "permission denied for tenant 00000000-0000-0000-0000-000000000001")]
+    fn a_user_without_membership_cannot_take_a_tenant() {
+        exec("select vital.set_user_context('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb')");
+        exec("select vital.set_tenant_context('00000000-0000-0000-0000-000000000001')");
+    }
+
+    #[pg_test]
+    fn jwt_claims_only_count_when_trusted() {
+        exec(r#"set request.jwt.claims = '{"sub":"bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb"}'"#);
+        assert_eq!(current_user(), None);
+        exec("set vital.trust_jwt_claims = on");
+        assert_eq!(
+            current_user().map(|u| u.as_u128()),
+            Some(0xbbbbbbbb_bbbb_4bbb_8bbb_bbbbbbbbbbbb)
+        );
+        exec("select vital.set_user_context('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa')");
+        assert_eq!(
+            current_user().map(|u| u.as_u128()),
+            Some(0xaaaaaaaa_aaaa_4aaa_8aaa_aaaaaaaaaaaa)
+        );
+    }
+}

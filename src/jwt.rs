@@ -25,7 +25,10 @@ mod tests {
     fn subject_of_well_formed_claims() {
         let id = "5e0c1d8e-2b7a-4f5e-9c3d-1a2b3c4d5e6f";
         let claims = format!(r#"{{"sub":"{id}","role":"authenticated"}}"#);
-        assert_eq!(subject(claims.as_bytes()).map(|u| u.to_string()), Some(id.to_string()));
+        assert_eq!(
+            subject(claims.as_bytes()).map(|u| u.to_string()),
+            Some(id.to_string())
+        );
     }
 
     #[pg_test]

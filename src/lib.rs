@@ -13,6 +13,8 @@ mod jwt;
 mod privileged;
 mod registry;
 mod settings;
+#[cfg(any(test, feature = "pg_test"))]
+mod testing;
 
 pgrx::pg_module_magic!();
 

@@ -153,9 +153,12 @@ fn platform_manager() -> Option<Manager> {
 
 fn require_platform_manager(action: &str) -> Manager {
     platform_manager().unwrap_or_else(|| {
-        error(INSUFFICIENT_PRIVILEGE, format!("permission denied to {action}"))
-            .detail("Only platform admins and superusers may do this.")
-            .raise()
+        error(
+            INSUFFICIENT_PRIVILEGE,
+            format!("permission denied to {action}"),
+        )
+        .detail("Only platform admins and superusers may do this.")
+        .raise()
     })
 }
 
@@ -235,7 +238,11 @@ fn create_tenant(
     require_platform_manager("create tenants");
     let slug = required(slug, "slug");
     let name = required(name, "name");
-    let tenant_type = one_of(required(tenant_type, "tenant_type"), TENANT_TYPES, "tenant_type");
+    let tenant_type = one_of(
+        required(tenant_type, "tenant_type"),
+        TENANT_TYPES,
+        "tenant_type",
+    );
     let tier = one_of(
         required(subscription_tier, "subscription_tier"),
         SUBSCRIPTION_TIERS,
@@ -251,11 +258,24 @@ fn create_tenant(
     }
     if let Some(id) = id {
         if tenant_status(from_pg(id)).is_some() {
-            error(UNIQUE_VIOLATION, format!("tenant {} already exists", from_pg(id))).raise()
+            error(
+                UNIQUE_VIOLATION,
+                format!("tenant {} already exists", from_pg(id)),
+            )
+            .raise()
         }
     }
-    if lookup::<bool>("select true from vital.tenants where slug = $1", &[slug.into()]).is_some() {
-        error(UNIQUE_VIOLATION, format!("slug \"{slug}\" is already taken")).raise()
+    if lookup::<bool>(
+        "select true from vital.tenants where slug = $1",
+        &[slug.into()],
+    )
+    .is_some()
+    {
+        error(
+            UNIQUE_VIOLATION,
+            format!("slug \"{slug}\" is already taken"),
+        )
+        .raise()
     }
     if tenant_type == "platform" {
         error(UNIQUE_VIOLATION, "a platform tenant already exists")
@@ -270,7 +290,13 @@ fn create_tenant(
                     "insert into vital.tenants (id, slug, name, tenant_type, subscription_tier)
                      values (coalesce($1, gen_random_uuid()), $2, $3, $4, $5) returning id",
                     None,
-                    &[id.into(), slug.into(), name.into(), tenant_type.into(), tier.into()],
+                    &[
+                        id.into(),
+                        slug.into(),
+                        name.into(),
+                        tenant_type.into(),
+                        tier.into(),
+                    ],
                 )
                 .and_then(|rows| rows.first().get_one::<pgrx::Uuid>())
         })
@@ -341,9 +367,14 @@ fn add_tenant_member(
     if let Manager::TenantAdmin = manager {
         let current = member_role(user, tenant);
         if role == "owner" || current.as_deref() == Some("owner") {
-            error(INSUFFICIENT_PRIVILEGE, "permission denied to change ownership of this tenant")
-                .detail("Only owners and platform admins may grant, change or take away the owner role.")
-                .raise()
+            error(
+                INSUFFICIENT_PRIVILEGE,
+                "permission denied to change ownership of this tenant",
+            )
+            .detail(
+                "Only owners and platform admins may grant, change or take away the owner role.",
+            )
+            .raise()
         }
     }
     change(
@@ -369,9 +400,14 @@ fn remove_tenant_member(tenant_id: Option<pgrx::Uuid>, user_id: Option<pgrx::Uui
     };
     if let Manager::TenantAdmin = manager {
         if current == "owner" {
-            error(INSUFFICIENT_PRIVILEGE, "permission denied to change ownership of this tenant")
-                .detail("Only owners and platform admins may grant, change or take away the owner role.")
-                .raise()
+            error(
+                INSUFFICIENT_PRIVILEGE,
+                "permission denied to change ownership of this tenant",
+            )
+            .detail(
+                "Only owners and platform admins may grant, change or take away the owner role.",
+            )
+            .raise()
         }
     }
     change(
@@ -386,4 +422,73 @@ fn member_role(user: Uuid, tenant: Uuid) -> Option<String> {
         "select role from vital.user_tenants where user_id = $1 and tenant_id = $2",
         &[to_pg(user).into(), to_pg(tenant).into()],
     )
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::*;
+    use crate::testing::{exec, query_one};
+
+    #[pg_test]
+    fn slugs() {
+        for good in ["abc", "vital-platform", "a1-b2", &"x".repeat(63)] {
+            assert!(valid_slug(good), "{good}");
+        }
+        for bad in ["", "ab", "Abc", "a_b", "a b", "ümlaut", &"x".repeat(64)] {
+            assert!(!valid_slug(bad), "{bad}");
+        }
+    }
+
+    #[pg_test]
+    fn tenant_status_words_round_trip() {
+        for word in TENANT_STATUSES {
+            assert_eq!(TenantStatus::parse(word).as_str(), *word);
+        }
+    }
+
+    #[pg_test]
+    fn the_platform_tenant_is_seeded() {
+        assert_eq!(tenant_status(PLATFORM_TENANT), Some(TenantStatus::Active));
+        assert_eq!(
+            query_one::<String>("select slug from vital.tenants where tenant_type = 'platform'")
+                .as_deref(),
+            Some("vital-platform")
+        );
+    }
+
+    #[pg_test]
+    fn access_follows_membership_status_and_tenant_status() {
+        let tenant = Uuid::from_u128(0xa0000000_0000_4000_8000_000000000001);
+        let user = Uuid::from_u128(0xaaaaaaaa_aaaa_4aaa_8aaa_aaaaaaaaaaaa);
+        exec("select vital.create_tenant('acme', 'Acme', 'client', 'free', 'a0000000-0000-4000-8000-000000000001')");
+        assert!(!has_access(user, tenant));
+        exec("select vital.add_tenant_member('a0000000-0000-4000-8000-000000000001', 'aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa')");
+        assert!(has_access(user, tenant));
+        exec("select vital.set_tenant_status('a0000000-0000-4000-8000-000000000001', 'trial')");
+        assert!(has_access(user, tenant));
+        exec("select vital.set_tenant_status('a0000000-0000-4000-8000-000000000001', 'suspended')");
+        assert!(!has_access(user, tenant));
+        exec("select vital.grant_platform_admin('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa')");
+        assert!(has_access(user, tenant));
+    }
+
+    #[pg_test]
+    fn raised_rights_end_with_the_call() {
+        let before = query_one::<String>("select current_setting('search_path')");
+        let (role_inside, path_inside) = as_registry_owner(|| {
+            (
+                query_one::<String>("select current_user::text"),
+                query_one::<String>("select current_setting('search_path')"),
+            )
+        });
+        let bootstrap = query_one::<String>("select rolname::text from pg_roles where oid = 10");
+        assert_eq!(role_inside, bootstrap);
+        assert_eq!(path_inside.as_deref(), Some("pg_catalog, pg_temp"));
+        assert_eq!(
+            query_one::<String>("select current_setting('search_path')"),
+            before
+        );
+        assert_eq!(calling_role(), unsafe { pgrx::pg_sys::GetSessionUserId() });
+    }
 }
