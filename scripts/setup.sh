@@ -25,6 +25,7 @@ packages=(
   pgbouncer
   python3
   python3-psycopg2
+  python3-pytest
 )
 missing=()
 for p in "${packages[@]}"; do
