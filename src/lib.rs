@@ -3,13 +3,17 @@
 //! - `settings`: the superuser-only settings that hold the context
 //! - `context`: reading and setting the tenant and user context
 //! - `jwt`: the user named by PostgREST's JWT claims
+//! - `access`: the access checks RLS policies call
+//! - `plans`: rewriting those checks at plan time, and invalidating cached plans
 //! - `registry`: tenants, memberships, platform admins
 //! - `privileged`: the raised rights the registry functions use
 //! - `errors`: every user-facing error, with its SQLSTATE
 
+mod access;
 mod context;
 mod errors;
 mod jwt;
+mod plans;
 mod privileged;
 mod registry;
 mod settings;
@@ -25,9 +29,24 @@ pgrx::extension_sql_file!(
     finalize
 );
 
+pgrx::extension_sql_file!(
+    "../sql/access.sql",
+    name = "access",
+    requires = [
+        access::can_access_resource,
+        access::can_access_resource_for_tenant,
+        access::can_modify_resource,
+        context::get_current_tenant_id,
+        context::current_user_id,
+        plans::simplify_can_access_resource,
+        plans::simplify_can_modify_resource,
+    ]
+);
+
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     settings::init();
+    plans::init();
 }
 
 #[cfg(test)]

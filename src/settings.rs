@@ -42,7 +42,7 @@ pub(crate) fn init() {
             GucContext::Suset,
             GucFlags::empty(),
             Some(check_uuid_or_empty),
-            None,
+            Some(crate::plans::context_changed),
             None,
         );
         GucRegistry::define_string_guc_with_hooks(
@@ -53,7 +53,7 @@ pub(crate) fn init() {
             GucContext::Suset,
             GucFlags::empty(),
             Some(check_uuid_or_empty),
-            None,
+            Some(crate::plans::context_changed),
             None,
         );
     }

@@ -1,0 +1,304 @@
+//! Plan-time rewriting of the access checks, and keeping cached plans honest.
+//!
+//! A policy that calls a function per row cannot use an index, however fast
+//! the function. So `can_access_resource(...)` and `can_modify_resource(...)`
+//! carry a planner support function that answers `SupportRequestSimplify`:
+//!
+//! - when the admin bypass applies, the call becomes `true`, and a platform
+//!   admin's scan costs what the same scan costs without RLS;
+//! - with no tenant context it becomes `false`;
+//! - otherwise it becomes the index-friendly expression a DBA would write by
+//!   hand, with the current tenant `T` as a constant (so the planner also
+//!   estimates that tenant's share of the table exactly):
+//!   `owner = T OR (is_shared AND mode = 'global')
+//!    OR (is_shared AND mode = 'selective' AND shared_with @> ARRAY[T])`.
+//!
+//! Only calls whose arguments are plain columns are rewritten (as in the
+//! installed policies); any other call runs natively, with its exact NULL
+//! semantics. On NOT NULL columns (the installer makes them so) the rewrite
+//! gives the same answers as the native function.
+//!
+//! A rewritten plan belongs to one context. So every cached plan (prepared
+//! statements, PL/pgSQL) is invalidated whenever the context settings change
+//! (including at the end of a transaction that set them locally, on
+//! rollback and on reset), and, when a plan was made while the admin status
+//! mattered, at the end of the transaction as well: a plan never carries one
+//! person's visibility over to the next, and a revoked admin loses the bypass
+//! no later than the next transaction.
+
+use std::cell::Cell;
+use std::ffi::{c_char, c_void};
+
+use pgrx::datum::Internal;
+use pgrx::pg_sys::{self, Node, Oid};
+use pgrx::prelude::*;
+
+use crate::access::{admin_bypass, bypass_possible, forget_admin_status};
+use uuid::Uuid;
+
+use crate::context::{current_tenant, to_pg};
+
+// Built-in catalog OIDs, fixed since PostgreSQL 8.x.
+const BOOLOID: Oid = Oid::from_u32(16);
+const UUIDOID: Oid = Oid::from_u32(2950);
+const UUIDARRAYOID: Oid = Oid::from_u32(2951);
+/// `uuid = uuid`
+const UUID_EQ_OP: Oid = Oid::from_u32(2972);
+/// `text = text`
+const TEXT_EQ_OP: Oid = Oid::from_u32(98);
+/// `anyarray @> anyarray`
+const ARRAY_CONTAINS_OP: Oid = Oid::from_u32(2751);
+
+thread_local! {
+    /// Some cached plan may hold a rewritten access check.
+    static PLANS_HOLD_REWRITES: Cell<bool> = const { Cell::new(false) };
+    /// Some plan was rewritten while the admin status decided the outcome.
+    static PLANS_HOLD_ADMIN_DECISION: Cell<bool> = const { Cell::new(false) };
+}
+
+fn invalidate_cached_plans() {
+    // SAFETY: marks cached plans invalid; allocates nothing and cannot fail.
+    unsafe { pg_sys::ResetPlanCache() };
+    PLANS_HOLD_REWRITES.set(false);
+    PLANS_HOLD_ADMIN_DECISION.set(false);
+}
+
+/// Assign hook of `vital.tenant_id` and `vital.user_id`: runs on every
+/// change, including rollbacks, resets and `DISCARD ALL`.
+#[pg_guard]
+pub(crate) unsafe extern "C-unwind" fn context_changed(
+    _newval: *const c_char,
+    _extra: *mut c_void,
+) {
+    if PLANS_HOLD_REWRITES.get() {
+        invalidate_cached_plans();
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn transaction_ended(event: pg_sys::XactEvent::Type, _arg: *mut c_void) {
+    use pg_sys::XactEvent::*;
+    if matches!(
+        event,
+        XACT_EVENT_COMMIT
+            | XACT_EVENT_ABORT
+            | XACT_EVENT_PARALLEL_COMMIT
+            | XACT_EVENT_PARALLEL_ABORT
+            | XACT_EVENT_PREPARE
+    ) {
+        forget_admin_status();
+        if PLANS_HOLD_ADMIN_DECISION.get() {
+            invalidate_cached_plans();
+        }
+    }
+}
+
+pub(crate) fn init() {
+    // SAFETY: registers a #[pg_guard] callback for the life of the backend.
+    unsafe { pg_sys::RegisterXactCallback(Some(transaction_ended), std::ptr::null_mut()) };
+}
+
+/// The outcome of planning an access check in the current context.
+enum Rewrite {
+    /// The admin bypass applies: the check is `true`.
+    Bypass,
+    /// No tenant context: the check is `false`.
+    Nobody,
+    /// The tenant rules for this tenant, as an index-friendly expression.
+    Tenant(Uuid),
+}
+
+fn decide() -> Rewrite {
+    let tenant = current_tenant();
+    PLANS_HOLD_REWRITES.set(true);
+    if bypass_possible(tenant) {
+        PLANS_HOLD_ADMIN_DECISION.set(true);
+    }
+    if admin_bypass(tenant) {
+        Rewrite::Bypass
+    } else {
+        match tenant {
+            None => Rewrite::Nobody,
+            Some(tenant) => Rewrite::Tenant(tenant),
+        }
+    }
+}
+
+/// The call's arguments, when it is a simplify request on plain columns;
+/// None leaves the call alone.
+///
+/// # Safety
+/// `request` must be the support request PostgreSQL passed in.
+unsafe fn simplify_arguments(request: Internal, expected: usize) -> Option<Vec<*mut Node>> {
+    let node = request.unwrap()?.cast_mut_ptr::<Node>();
+    // SAFETY: PostgreSQL passes a valid node; we check its tag before the cast.
+    unsafe {
+        if node.is_null() || (*node).type_ != pg_sys::NodeTag::T_SupportRequestSimplify {
+            return None;
+        }
+        let call = (*node.cast::<pg_sys::SupportRequestSimplify>()).fcall;
+        let list = (*call).args;
+        if list.is_null() || (*list).length as usize != expected {
+            return None;
+        }
+        let args: Vec<*mut Node> = (0..expected)
+            .map(|i| (*(*list).elements.add(i)).ptr_value.cast::<Node>())
+            .collect();
+        if args.iter().any(|&a| (*a).type_ != pg_sys::NodeTag::T_Var) {
+            return None;
+        }
+        Some(args)
+    }
+}
+
+/// "No simplification": a NULL pointer, which fmgr (unlike SQL NULL) accepts.
+fn leave_alone() -> Internal {
+    into_internal(std::ptr::null_mut())
+}
+
+fn into_internal(node: *mut Node) -> Internal {
+    Internal::from(Some(pg_sys::Datum::from(node)))
+}
+
+/// Support function of `vital.can_access_resource(uuid, boolean, text, uuid[])`.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn simplify_can_access_resource(request: Internal) -> Internal {
+    // SAFETY: `request` comes from the planner.
+    let Some(args) = (unsafe { simplify_arguments(request, 4) }) else {
+        return leave_alone();
+    };
+    match decide() {
+        Rewrite::Bypass => into_internal(bool_const(true)),
+        Rewrite::Nobody => into_internal(bool_const(false)),
+        // SAFETY: the arguments are valid expression nodes of the declared types.
+        Rewrite::Tenant(tenant) => into_internal(unsafe { tenant_read_rules(&args, tenant) }),
+    }
+}
+
+/// Support function of `vital.can_modify_resource(uuid)`.
+#[pg_extern(immutable, strict, parallel_safe)]
+fn simplify_can_modify_resource(request: Internal) -> Internal {
+    // SAFETY: `request` comes from the planner.
+    let Some(args) = (unsafe { simplify_arguments(request, 1) }) else {
+        return leave_alone();
+    };
+    match decide() {
+        Rewrite::Bypass => into_internal(bool_const(true)),
+        Rewrite::Nobody => into_internal(bool_const(false)),
+        // SAFETY: the argument is a valid uuid expression.
+        Rewrite::Tenant(tenant) => {
+            into_internal(unsafe { operator(UUID_EQ_OP, args[0], uuid_const(tenant)) })
+        }
+    }
+}
+
+fn bool_const(value: bool) -> *mut Node {
+    // SAFETY: builds a fresh node in the current (planner) memory context.
+    unsafe { pg_sys::makeBoolConst(value, false) }
+}
+
+/// `owner = T OR (is_shared AND mode = 'global')
+///  OR (is_shared AND mode = 'selective' AND shared_with @> ARRAY[T])`
+///
+/// # Safety
+/// `args` are the four argument expressions of can_access_resource.
+unsafe fn tenant_read_rules(args: &[*mut Node], tenant: Uuid) -> *mut Node {
+    let (owner, is_shared, mode, shared_with) = (args[0], args[1], args[2], args[3]);
+    // SAFETY: every node is freshly built or copied; the planner owns them.
+    unsafe {
+        let own = operator(UUID_EQ_OP, owner, uuid_const(tenant));
+        let global = and(&[
+            copy(is_shared),
+            operator(TEXT_EQ_OP, copy(mode), text_const("global")),
+        ]);
+        let selective = and(&[
+            copy(is_shared),
+            operator(TEXT_EQ_OP, copy(mode), text_const("selective")),
+            operator(
+                ARRAY_CONTAINS_OP,
+                shared_with,
+                uuid_array_of(uuid_const(tenant)),
+            ),
+        ]);
+        or(&[own, global, selective])
+    }
+}
+
+unsafe fn copy(node: *mut Node) -> *mut Node {
+    // SAFETY: copies a valid node tree.
+    unsafe { pg_sys::copyObjectImpl(node.cast()).cast() }
+}
+
+unsafe fn list_of(nodes: &[*mut Node]) -> *mut pg_sys::List {
+    let mut list = std::ptr::null_mut();
+    for &node in nodes {
+        // SAFETY: appends a valid node pointer to a (possibly empty) list.
+        list = unsafe { pg_sys::lappend(list, node.cast()) };
+    }
+    list
+}
+
+unsafe fn and(nodes: &[*mut Node]) -> *mut Node {
+    // SAFETY: a boolean AND of valid boolean expressions.
+    unsafe { pg_sys::makeBoolExpr(pg_sys::BoolExprType::AND_EXPR, list_of(nodes), -1).cast() }
+}
+
+unsafe fn or(nodes: &[*mut Node]) -> *mut Node {
+    // SAFETY: a boolean OR of valid boolean expressions.
+    unsafe { pg_sys::makeBoolExpr(pg_sys::BoolExprType::OR_EXPR, list_of(nodes), -1).cast() }
+}
+
+/// A boolean binary operator; text comparisons use the left side's collation.
+unsafe fn operator(opno: Oid, left: *mut Node, right: *mut Node) -> *mut Node {
+    // SAFETY: valid expressions of the operator's input types.
+    unsafe {
+        let input_collation = pg_sys::exprCollation(left);
+        pg_sys::make_opclause(
+            opno,
+            BOOLOID,
+            false,
+            left.cast(),
+            right.cast(),
+            pg_sys::InvalidOid,
+            input_collation,
+        )
+        .cast()
+    }
+}
+
+unsafe fn uuid_array_of(element: *mut Node) -> *mut Node {
+    // SAFETY: a fresh one-element ARRAY[...] of uuid.
+    unsafe {
+        let mut array = PgBox::<pg_sys::ArrayExpr>::alloc_node(pg_sys::NodeTag::T_ArrayExpr);
+        array.array_typeid = UUIDARRAYOID;
+        array.array_collid = pg_sys::InvalidOid;
+        array.element_typeid = UUIDOID;
+        array.elements = list_of(&[element]);
+        array.multidims = false;
+        array.location = -1;
+        array.into_pg().cast()
+    }
+}
+
+fn text_const(value: &str) -> *mut Node {
+    // SAFETY: makeConst copies nothing; the text datum is palloc'd in the planner's context.
+    unsafe {
+        let datum = value.into_datum().expect("text is never NULL");
+        pg_sys::makeConst(
+            pg_sys::TEXTOID,
+            -1,
+            pg_sys::DEFAULT_COLLATION_OID,
+            -1,
+            datum,
+            false,
+            false,
+        )
+        .cast()
+    }
+}
+
+fn uuid_const(value: Uuid) -> *mut Node {
+    let datum = to_pg(value).into_datum().expect("a uuid is never NULL");
+    // SAFETY: a fresh by-reference constant whose datum lives in the planner's context.
+    unsafe { pg_sys::makeConst(UUIDOID, -1, pg_sys::InvalidOid, 16, datum, false, false).cast() }
+}
