@@ -124,8 +124,8 @@ fn decide() -> Rewrite {
     }
 }
 
-/// The call's arguments, when it is a simplify request on plain columns;
-/// None leaves the call alone.
+/// The call's arguments, when it is a simplify request on NOT NULL columns
+/// of tables; None leaves the call alone.
 ///
 /// # Safety
 /// `request` must be the support request PostgreSQL passed in.
@@ -136,7 +136,8 @@ unsafe fn simplify_arguments(request: Internal, expected: usize) -> Option<Vec<*
         if node.is_null() || (*node).type_ != pg_sys::NodeTag::T_SupportRequestSimplify {
             return None;
         }
-        let call = (*node.cast::<pg_sys::SupportRequestSimplify>()).fcall;
+        let request = node.cast::<pg_sys::SupportRequestSimplify>();
+        let (root, call) = ((*request).root, (*request).fcall);
         let list = (*call).args;
         if list.is_null() || (*list).length as usize != expected {
             return None;
@@ -144,10 +145,54 @@ unsafe fn simplify_arguments(request: Internal, expected: usize) -> Option<Vec<*
         let args: Vec<*mut Node> = (0..expected)
             .map(|i| (*(*list).elements.add(i)).ptr_value.cast::<Node>())
             .collect();
-        if args.iter().any(|&a| (*a).type_ != pg_sys::NodeTag::T_Var) {
+        if !args.iter().all(|&a| not_null_column(root, a)) {
             return None;
         }
         Some(args)
+    }
+}
+
+/// Whether an expression is a column of a table declared NOT NULL: there
+/// the rewritten expression and the native function agree on every row.
+///
+/// # Safety
+/// `root` is the planner state of the request (or NULL), `node` a valid expression.
+unsafe fn not_null_column(root: *mut pg_sys::PlannerInfo, node: *mut Node) -> bool {
+    // SAFETY: every pointer is checked before it is followed; the syscache
+    // tuple is released before returning.
+    unsafe {
+        if root.is_null() || (*root).parse.is_null() || (*node).type_ != pg_sys::NodeTag::T_Var {
+            return false;
+        }
+        let var = node.cast::<pg_sys::Var>();
+        let rtable = (*(*root).parse).rtable;
+        let index = (*var).varno as usize;
+        if (*var).varlevelsup != 0
+            || (*var).varattno <= 0
+            || rtable.is_null()
+            || index == 0
+            || index > (*rtable).length as usize
+        {
+            return false;
+        }
+        let rte = (*(*rtable).elements.add(index - 1))
+            .ptr_value
+            .cast::<pg_sys::RangeTblEntry>();
+        if (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION {
+            return false;
+        }
+        let tuple = pg_sys::SearchSysCache2(
+            pg_sys::SysCacheIdentifier::ATTNUM as i32,
+            pg_sys::Datum::from((*rte).relid),
+            pg_sys::Datum::from((*var).varattno),
+        );
+        if tuple.is_null() {
+            return false;
+        }
+        let not_null =
+            (*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_attribute>(tuple)).attnotnull;
+        pg_sys::ReleaseSysCache(tuple);
+        not_null
     }
 }
 
