@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# The multi-connection integration tests: several clients, one connection
+# reused by two clients, PgBouncer in transaction pooling mode, parallel
+# workers. Starts a throwaway cluster and a PgBouncer in front of it, creates
+# the database, the extension and the non-superuser roles, then runs
+# tests/integration with pytest (Debian's python3, psycopg2). The tests load
+# their own data as the superuser (conftest.py) and then connect only as the
+# non-superuser roles.
+# Usage: scripts/integration.sh [pytest args...]   (run from anywhere, as root)
+# Env: CLUSTER_PORT (default 54331), BOUNCER_PORT (default 6433).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/cluster.sh
+
+export CLUSTER_PORT="${CLUSTER_PORT:-54331}"
+BOUNCER_PORT="${BOUNCER_PORT:-6433}"
+BOUNCER_POOL_SIZE=4
+DB=vital_it
+PYTHON=/usr/bin/python3
+
+bouncer_pid=
+cleanup() {
+  local status=$?
+  if [ -n "$bouncer_pid" ]; then
+    kill "$bouncer_pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$bouncer_pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$bouncer_pid" 2>/dev/null || true
+  fi
+  cluster_stop
+  exit "$status"
+}
+trap cleanup EXIT
+
+if ! "$PYTHON" -c 'import pytest, psycopg2' 2>/dev/null; then
+  echo "integration: $PYTHON needs pytest and psycopg2 (apt-get install python3-pytest python3-psycopg2)" >&2
+  exit 1
+fi
+
+cluster_start "max_worker_processes = 8" "max_parallel_workers = 8"
+
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" <<'SQL'
+CREATE EXTENSION vital_tenancy;
+-- The application's pooled role: it vouches for users.
+CREATE ROLE app LOGIN;
+GRANT EXECUTE ON FUNCTION vital.set_user_context(uuid, boolean) TO app;
+-- A client with its own SQL prompt: it may not vouch for users.
+CREATE ROLE tenant_reader LOGIN;
+SQL
+
+# PgBouncer: transaction pooling, Unix socket only, in the cluster's directory.
+# vital_it_session is the same database in session pooling with one server
+# connection, to check server_reset_query between two clients.
+bdir="$CLUSTER_DIR/pgbouncer"
+mkdir -p "$bdir"
+cat >"$bdir/userlist.txt" <<'EOF'
+"app" ""
+"tenant_reader" ""
+EOF
+cat >"$bdir/pgbouncer.ini" <<EOF
+[databases]
+$DB = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB
+${DB}_session = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB pool_mode=session pool_size=1
+
+[pgbouncer]
+listen_addr =
+listen_port = $BOUNCER_PORT
+unix_socket_dir = $bdir
+auth_type = trust
+auth_file = $bdir/userlist.txt
+pool_mode = transaction
+default_pool_size = $BOUNCER_POOL_SIZE
+reserve_pool_size = 0
+max_client_conn = 200
+server_reset_query = DISCARD ALL
+ignore_startup_parameters = extra_float_digits,options
+logfile = $bdir/pgbouncer.log
+pidfile =
+EOF
+chown -R postgres: "$bdir"
+chmod 755 "$bdir"
+
+as_postgres /usr/sbin/pgbouncer -q "$bdir/pgbouncer.ini" &
+bouncer_pid=$!   # with sudo in between, killing it forwards the signal to pgbouncer
+
+ready=
+for _ in $(seq 100); do
+  if psql -X -q -h "$bdir" -p "$BOUNCER_PORT" -U app -d "$DB" -Atc 'select 1' >/dev/null 2>&1; then
+    ready=1; break
+  fi
+  kill -0 "$bouncer_pid" 2>/dev/null || break
+  sleep 0.1
+done
+if [ -z "$ready" ]; then
+  echo "integration: PgBouncer did not start" >&2
+  cat "$bdir/pgbouncer.log" >&2 2>/dev/null || true
+  exit 1
+fi
+
+status=0
+env VT_PGHOST="$PGHOST" VT_PGPORT="$PGPORT" VT_DB="$DB" VT_SUPERUSER=postgres \
+  VT_BOUNCER_HOST="$bdir" VT_BOUNCER_PORT="$BOUNCER_PORT" VT_BOUNCER_POOL_SIZE="$BOUNCER_POOL_SIZE" \
+  PYTHONDONTWRITEBYTECODE=1 \
+  "$PYTHON" -m pytest -p no:cacheprovider -v tests/integration "$@" || status=$?
+if [ "$status" -ne 0 ]; then
+  echo "--- server log (tail) ---" >&2
+  tail -n 50 "$CLUSTER_DIR/server.log" >&2 || true
+  echo "--- pgbouncer log (tail) ---" >&2
+  tail -n 20 "$bdir/pgbouncer.log" >&2 || true
+fi
+exit "$status"
