@@ -367,14 +367,7 @@ fn add_tenant_member(
     if let Manager::TenantAdmin = manager {
         let current = member_role(user, tenant);
         if role == "owner" || current.as_deref() == Some("owner") {
-            error(
-                INSUFFICIENT_PRIVILEGE,
-                "permission denied to change ownership of this tenant",
-            )
-            .detail(
-                "Only owners and platform admins may grant, change or take away the owner role.",
-            )
-            .raise()
+            refuse_ownership_change()
         }
     }
     change(
@@ -400,20 +393,22 @@ fn remove_tenant_member(tenant_id: Option<pgrx::Uuid>, user_id: Option<pgrx::Uui
     };
     if let Manager::TenantAdmin = manager {
         if current == "owner" {
-            error(
-                INSUFFICIENT_PRIVILEGE,
-                "permission denied to change ownership of this tenant",
-            )
-            .detail(
-                "Only owners and platform admins may grant, change or take away the owner role.",
-            )
-            .raise()
+            refuse_ownership_change()
         }
     }
     change(
         "delete from vital.user_tenants where user_id = $1 and tenant_id = $2",
         &[to_pg(user).into(), to_pg(tenant).into()],
     );
+}
+
+fn refuse_ownership_change() -> ! {
+    error(
+        INSUFFICIENT_PRIVILEGE,
+        "permission denied to change ownership of this tenant",
+    )
+    .detail("Only owners and platform admins may grant, change or take away the owner role.")
+    .raise()
 }
 
 /// The role of any membership, whatever its status.
