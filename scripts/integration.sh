@@ -21,6 +21,9 @@ PYTHON=/usr/bin/python3
 bouncer_pid=
 cleanup() {
   local status=$?
+  if [ -z "$bouncer_pid" ] && [ -n "${bdir:-}" ] && [ -s "$bdir/pgbouncer.pid" ]; then
+    bouncer_pid="$(cat "$bdir/pgbouncer.pid")"
+  fi
   if [ -n "$bouncer_pid" ]; then
     kill "$bouncer_pid" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$bouncer_pid" 2>/dev/null || break; sleep 0.1; done
@@ -75,16 +78,20 @@ max_client_conn = 200
 server_reset_query = DISCARD ALL
 ignore_startup_parameters = extra_float_digits,options
 logfile = $bdir/pgbouncer.log
-pidfile =
+pidfile = $bdir/pgbouncer.pid
 EOF
 chown -R postgres: "$bdir"
 chmod 755 "$bdir"
 
-as_postgres /usr/sbin/pgbouncer -q "$bdir/pgbouncer.ini" &
-bouncer_pid=$!   # with sudo in between, killing it forwards the signal to pgbouncer
+# As a daemon: it must not hold this script's output open, and it is stopped
+# by the process id it writes to its pidfile.
+as_postgres /usr/sbin/pgbouncer -d -q "$bdir/pgbouncer.ini"
+for _ in $(seq 100); do [ -s "$bdir/pgbouncer.pid" ] && break; sleep 0.1; done
+bouncer_pid="$(cat "$bdir/pgbouncer.pid" 2>/dev/null || true)"
 
 ready=
 for _ in $(seq 100); do
+  [ -n "$bouncer_pid" ] || break
   if psql -X -q -h "$bdir" -p "$BOUNCER_PORT" -U app -d "$DB" -Atc 'select 1' >/dev/null 2>&1; then
     ready=1; break
   fi

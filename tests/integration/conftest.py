@@ -106,6 +106,11 @@ SETUP_SQL = [
     """create function it.tenant_via_plpgsql() returns uuid
         language plpgsql stable parallel safe
         as $$ begin return vital.get_current_tenant_id(); end $$""",
+    # pg_backend_pid() is parallel restricted; this wrapper claims to be safe
+    # so that a query can tell it ran in a parallel worker.
+    """create function it.backend_pid() returns int
+        language plpgsql stable parallel safe
+        as $$ begin return pg_backend_pid(); end $$""",
 ]
 
 
