@@ -78,7 +78,10 @@ pub(crate) fn one_of<'a>(value: &'a str, allowed: &[&str], argument: &str) -> &'
             INVALID_PARAMETER_VALUE,
             format!("invalid {argument} \"{value}\""),
         )
-        .detail(format!("{argument} must be one of: {}", allowed.join(", ")))
+        .detail(format!(
+            "{argument} must be one of: {}.",
+            allowed.join(", ")
+        ))
         .raise()
     }
 }

@@ -12,9 +12,11 @@
 mod access;
 mod context;
 mod errors;
+mod installer;
 mod jwt;
 mod plans;
 mod privileged;
+mod regclass;
 mod registry;
 mod settings;
 #[cfg(any(test, feature = "pg_test"))]
@@ -23,6 +25,11 @@ mod testing;
 pgrx::pg_module_magic!();
 
 pgrx::extension_sql_file!("../sql/registry.sql", name = "registry", bootstrap);
+pgrx::extension_sql_file!(
+    "../sql/installer.sql",
+    name = "installer",
+    requires = ["registry"]
+);
 pgrx::extension_sql_file!(
     "../sql/registry_policies.sql",
     name = "registry_policies",

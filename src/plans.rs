@@ -161,7 +161,17 @@ unsafe fn not_null_column(root: *mut pg_sys::PlannerInfo, node: *mut Node) -> bo
     // SAFETY: every pointer is checked before it is followed; the syscache
     // tuple is released before returning.
     unsafe {
-        if root.is_null() || (*root).parse.is_null() || (*node).type_ != pg_sys::NodeTag::T_Var {
+        // A varchar column reaches a text parameter through a binary
+        // relabelling, which changes no value and no nullness.
+        let mut node = node;
+        while !node.is_null() && (*node).type_ == pg_sys::NodeTag::T_RelabelType {
+            node = (*node.cast::<pg_sys::RelabelType>()).arg.cast::<Node>();
+        }
+        if root.is_null()
+            || (*root).parse.is_null()
+            || node.is_null()
+            || (*node).type_ != pg_sys::NodeTag::T_Var
+        {
             return false;
         }
         let var = node.cast::<pg_sys::Var>();

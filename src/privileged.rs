@@ -14,17 +14,34 @@ use pgrx::pg_sys;
 /// that follows restores the user and the setting, as it does for
 /// `SECURITY DEFINER` functions.
 pub(crate) fn as_registry_owner<R>(f: impl FnOnce() -> R) -> R {
+    as_role(pg_sys::Oid::from_u32(pg_sys::BOOTSTRAP_SUPERUSERID), 0, f)
+}
+
+/// Runs `f` as a table's owner, exempt from FORCE ROW LEVEL SECURITY (as
+/// PostgreSQL's own foreign-key checks are): how PostgreSQL runs index builds
+/// and VACUUM on a table, so the owner's triggers, rules and index
+/// expressions never run with anyone else's rights.
+pub(crate) fn as_table_owner<R>(owner: pg_sys::Oid, f: impl FnOnce() -> R) -> R {
+    as_role(owner, pg_sys::SECURITY_NOFORCE_RLS as i32, f)
+}
+
+/// Runs `f` as `role` in a restricted security context (no SET ROLE, no
+/// SET SESSION AUTHORIZATION, no temporary objects) with `search_path`
+/// pinned, and undoes both afterwards; an error undoes them through the
+/// (sub)transaction abort.
+fn as_role<R>(role: pg_sys::Oid, extra_flags: i32, f: impl FnOnce() -> R) -> R {
     let mut saved_user = pg_sys::InvalidOid;
     let mut saved_context = 0;
     // SAFETY: plain calls into PostgreSQL's user and setting stacks, paired
-    // below; the restrictions flags forbid SET ROLE and similar in between.
+    // below; the restriction flags forbid SET ROLE and similar in between.
     let nest_level = unsafe {
         pg_sys::GetUserIdAndSecContext(&mut saved_user, &mut saved_context);
         pg_sys::SetUserIdAndSecContext(
-            pg_sys::Oid::from_u32(pg_sys::BOOTSTRAP_SUPERUSERID),
+            role,
             saved_context
                 | pg_sys::SECURITY_LOCAL_USERID_CHANGE as i32
-                | pg_sys::SECURITY_RESTRICTED_OPERATION as i32,
+                | pg_sys::SECURITY_RESTRICTED_OPERATION as i32
+                | extra_flags,
         );
         let nest_level = pg_sys::NewGUCNestLevel();
         pg_sys::set_config_option(

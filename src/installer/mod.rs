@@ -1,0 +1,321 @@
+//! The policy installer: puts an application table under vital_tenancy's
+//! row-level security (`enable_tenancy`), takes it out (`disable_tenancy`),
+//! and reports whether what it installed is still intact (`tenancy_status`).
+//!
+//! `enable_tenancy` runs in the caller's transaction and is all or nothing:
+//! it checks everything it can before it changes anything, and any later
+//! error aborts the transaction with everything it did. It is idempotent: a
+//! second run changes only what is missing or different, and a lock makes
+//! concurrent runs queue. Whose rights each step uses:
+//!
+//! - catalog reads run as the caller (the catalogs are readable by all);
+//! - DDL runs as the bootstrap superuser (`as_registry_owner`): the foreign
+//!   key to `vital.tenants` needs a privilege table owners do not have. DDL
+//!   fires no triggers or rules and evaluates only the installer's own
+//!   expressions, so none of the table owner's code runs with those rights;
+//! - the backfill, the only DML, runs as the table's owner in a restricted
+//!   context (as PostgreSQL runs index builds and VACUUM), so the owner's
+//!   triggers, rules and index expressions never run with raised rights.
+//!
+//! Everything it installs names `vital` objects schema-qualified, and every
+//! statement it builds quotes identifiers read from the catalogs.
+
+mod catalog;
+mod disable;
+mod doctor;
+mod objects;
+mod refusals;
+
+use pgrx::prelude::*;
+
+use crate::context::from_pg;
+use crate::errors::{error, one_of, required, INVALID_PARAMETER_VALUE};
+use crate::privileged::{as_registry_owner, as_table_owner, calling_role};
+use crate::regclass::RegClass;
+use crate::registry::tenant_status;
+
+use catalog::*;
+use objects::*;
+use refusals::*;
+
+/// Puts a table under vital_tenancy's row-level security; see the README.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn enable_tenancy(
+    table_name: Option<RegClass>,
+    default_owner: default!(Option<pgrx::Uuid>, "'00000000-0000-0000-0000-000000000001'"),
+    default_sharing: default!(Option<&str>, "'private'"),
+) {
+    let table = required(table_name, "table_name");
+    let default_owner = required(default_owner, "default_owner");
+    let default_sharing = one_of(
+        required(default_sharing, "default_sharing"),
+        DEFAULT_SHARING_MODES,
+        "default_sharing",
+    );
+
+    // Who may, and on what: checked before taking any lock, and again after.
+    let rel = owned_relation(table);
+    refuse_unprotectable(&rel);
+    let (rel, parts) = lock_tree(table);
+    refuse_unprotectable(&rel);
+    for part in &parts {
+        refuse_partition(&rel, part);
+    }
+    let key = single_column_primary_key(&rel);
+    let found = compatible_columns(&rel);
+    if tenant_status(from_pg(default_owner)).is_none() {
+        error(
+            INVALID_PARAMETER_VALUE,
+            format!("tenant {} does not exist", from_pg(default_owner)),
+        )
+        .detail("default_owner owns the rows that have no owner yet.")
+        .hint("Pass the id of an existing tenant; the default is the platform tenant.")
+        .raise()
+    }
+
+    // From here on, changes.
+    let needs_backfill = add_columns(&rel, &found, default_owner, default_sharing);
+    if needs_backfill {
+        backfill(&rel, default_owner, default_sharing);
+    }
+    let found = found_columns(rel.oid);
+    set_not_null_and_defaults(&rel, &found);
+    add_constraints(&rel);
+    let created = add_indexes(&rel);
+    let mut protected = vec![&rel];
+    protected.extend(parts.iter());
+    for r in protected {
+        protect(r);
+    }
+    register(&rel, &key, &created);
+}
+
+/// Adds the missing columns. New columns take a constant default where one
+/// value is right for every existing row (then PostgreSQL fills them without
+/// rewriting the table); the others are added nullable, for the backfill.
+/// Returns whether a backfill is needed.
+fn add_columns(
+    rel: &Rel,
+    found: &[Found],
+    default_owner: pgrx::Uuid,
+    default_sharing: &str,
+) -> bool {
+    let has = |c: Column| found.iter().find(|f| f.column == c);
+    let owner = from_pg(default_owner);
+    // Rows without an owner are adopted: default owner, default sharing.
+    // With no tenant_id column yet, every row is one.
+    let adopt_all = has(TenantId).is_none();
+    let sharing_missing = [IsShared, SharingMode, SharedWith]
+        .iter()
+        .all(|c| has(*c).is_none());
+    let owners_known = has(TenantId).is_some_and(|f| f.not_null);
+    let mut clauses = Vec::new();
+    let mut nullable_added = false;
+    for column in COLUMNS {
+        if has(column).is_some() {
+            continue;
+        }
+        let constant: Option<String> = match column {
+            ResourceType => Some(column.default_sql().to_string()),
+            TenantId => sharing_missing.then(|| format!("'{owner}'::uuid")),
+            // Every row is adopted: the default sharing, unless some
+            // sharing column already holds values to overwrite row by row.
+            _ if adopt_all => sharing_missing.then(|| match column {
+                IsShared => (default_sharing != "private").to_string(),
+                SharingMode => format!("'{default_sharing}'"),
+                _ => "'{}'".to_string(),
+            }),
+            // Every row has an owner and nothing says it is shared: private.
+            // (is_shared and sharing_mode must agree: one is derived from
+            // the other if only one exists.)
+            SharedWith if owners_known => Some(column.default_sql().to_string()),
+            IsShared | SharingMode
+                if owners_known && has(IsShared).is_none() && has(SharingMode).is_none() =>
+            {
+                Some(column.default_sql().to_string())
+            }
+            _ => None,
+        };
+        let name = column.name();
+        let sql_type = column.sql_type();
+        match constant {
+            Some(value) => clauses.push(format!(
+                "ADD COLUMN {name} {sql_type} NOT NULL DEFAULT {value}"
+            )),
+            None => {
+                nullable_added = true;
+                clauses.push(format!("ADD COLUMN {name} {sql_type}"))
+            }
+        }
+    }
+    if !clauses.is_empty() {
+        let sql = format!("ALTER TABLE {} {}", rel.qualified, clauses.join(", "));
+        as_registry_owner(|| execute(&sql, &[]));
+    }
+    nullable_added || found.iter().any(|f| !f.not_null)
+}
+
+/// Fills what is NULL. Rows without an owner are adopted by the default
+/// owner with the default sharing; rows with an owner keep their values,
+/// missing sharing reads as private.
+fn backfill(rel: &Rel, default_owner: pgrx::Uuid, default_sharing: &str) {
+    let sql = format!(
+        "UPDATE {} SET
+             tenant_id     = coalesce(tenant_id, $1),
+             sharing_mode  = CASE WHEN tenant_id IS NULL THEN $2
+                                  ELSE coalesce(sharing_mode, 'private') END,
+             is_shared     = CASE WHEN tenant_id IS NULL THEN $2 <> 'private'
+                                  WHEN sharing_mode IS NULL THEN false
+                                  ELSE coalesce(is_shared, sharing_mode <> 'private') END,
+             shared_with   = CASE WHEN tenant_id IS NULL THEN '{{}}'
+                                  ELSE coalesce(shared_with, '{{}}') END,
+             resource_type = coalesce(resource_type, 'custom')
+         WHERE tenant_id IS NULL OR is_shared IS NULL OR sharing_mode IS NULL
+            OR shared_with IS NULL OR resource_type IS NULL",
+        rel.qualified
+    );
+    as_table_owner(rel.owner, || {
+        execute(&sql, &[default_owner.into(), default_sharing.into()])
+    });
+}
+
+fn set_not_null_and_defaults(rel: &Rel, found: &[Found]) {
+    let mut clauses = Vec::new();
+    for f in found {
+        let name = f.column.name();
+        if !f.not_null {
+            clauses.push(format!("ALTER COLUMN {name} SET NOT NULL"));
+        }
+        if f.default_shown.as_deref() != Some(f.column.default_shown(f.varchar()).as_str()) {
+            clauses.push(format!(
+                "ALTER COLUMN {name} SET DEFAULT {}",
+                f.column.default_sql()
+            ));
+        }
+    }
+    if !clauses.is_empty() {
+        let sql = format!("ALTER TABLE {} {}", rel.qualified, clauses.join(", "));
+        as_registry_owner(|| execute(&sql, &[]));
+    }
+}
+
+fn add_constraints(rel: &Rel) {
+    let existing = fresh_rows(
+        "select conname::text as name from pg_constraint where conrelid = $1",
+        &[rel.oid.into()],
+        |row| text(row, "name"),
+    );
+    let mut clauses: Vec<String> = CHECKS
+        .iter()
+        .filter(|(name, _)| !existing.iter().any(|e| e == name))
+        .map(|(name, check)| format!("ADD CONSTRAINT {name} {check}"))
+        .collect();
+    let has_foreign_key = fresh_rows(
+        "select exists (
+             select from pg_constraint c
+              where c.conrelid = $1 and c.contype = 'f'
+                and c.confrelid = 'vital.tenants'::regclass
+                and c.conkey = (select array[a.attnum] from pg_attribute a
+                                 where a.attrelid = $1 and a.attname = 'tenant_id')
+                and c.confkey = (select array[a.attnum] from pg_attribute a
+                                  where a.attrelid = 'vital.tenants'::regclass and a.attname = 'id')
+         ) as present",
+        &[rel.oid.into()],
+        |row| flag(row, "present"),
+    )
+    .into_iter()
+    .any(|present| present);
+    if !has_foreign_key && !existing.iter().any(|e| e == FOREIGN_KEY) {
+        clauses.push(format!(
+            "ADD CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (tenant_id) REFERENCES vital.tenants (id)"
+        ));
+    }
+    if !clauses.is_empty() {
+        let sql = format!("ALTER TABLE {} {}", rel.qualified, clauses.join(", "));
+        as_registry_owner(|| execute(&sql, &[]));
+    }
+}
+
+/// Creates the indexes no existing index serves; returns the names of the
+/// ones it made (in the table's schema). On a partitioned table they are
+/// partitioned indexes, which PostgreSQL builds (or adopts) on every
+/// partition, present and future.
+fn add_indexes(rel: &Rel) -> Vec<String> {
+    let mut created = Vec::new();
+    for index in INDEXES {
+        let existing = existing_indexes(rel.oid);
+        if existing
+            .iter()
+            .any(|e| index.served_by(e, rel.mode_is_varchar))
+        {
+            continue;
+        }
+        let sql = index.create_sql(&rel.qualified);
+        as_registry_owner(|| execute(&sql, &[]));
+        created.extend(
+            existing_indexes(rel.oid)
+                .into_iter()
+                .filter(|new| !existing.iter().any(|e| e.oid == new.oid))
+                .map(|new| new.name),
+        );
+    }
+    created
+}
+
+/// Row-level security, enabled and forced, and the four policies, on one
+/// table or partition.
+fn protect(rel: &Rel) {
+    let mut statements = Vec::new();
+    if !rel.row_security || !rel.force_row_security {
+        statements.push(format!(
+            "ALTER TABLE {} ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY",
+            rel.qualified
+        ));
+    }
+    let audit = audit_policies(rel, &policies_of(rel.oid, true));
+    for policy in &audit.changed {
+        statements.push(format!(
+            "DROP POLICY {} ON {}",
+            policy.name(),
+            rel.qualified
+        ));
+    }
+    for policy in &audit.wrong {
+        statements.push(policy.create_sql(&rel.qualified));
+    }
+    if !statements.is_empty() {
+        as_registry_owner(|| {
+            for sql in &statements {
+                execute(sql, &[]);
+            }
+        });
+    }
+}
+
+/// Records the table, with the indexes this run and earlier ones created
+/// (by name: a dump restores the registry before it builds the indexes).
+fn register(rel: &Rel, key: &str, created: &[String]) {
+    let caller = calling_role();
+    let mut created = created.to_vec();
+    created.sort();
+    as_registry_owner(|| {
+        execute(
+            "insert into vital.tenant_tables as t (table_name, primary_key, created_indexes, enabled_by)
+             values ($1::regclass, $2::name, $3::name[], pg_get_userbyid($4))
+             on conflict (table_name) do update
+                set primary_key = excluded.primary_key,
+                    created_indexes = array(
+                        select distinct n from unnest(t.created_indexes || excluded.created_indexes) n
+                         where exists (select from pg_index i join pg_class c on c.oid = i.indexrelid
+                                        where i.indrelid = t.table_name and c.relname = n)
+                         order by n)",
+            &[
+                rel.oid.into(),
+                key.into(),
+                created.into(),
+                caller.into(),
+            ],
+        )
+    });
+}

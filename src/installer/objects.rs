@@ -1,0 +1,295 @@
+//! The columns, constraints, indexes and policies the installer manages,
+//! and how each is recognised when it already exists.
+
+use pgrx::pg_sys::Oid;
+
+// Built-in type OIDs, fixed since PostgreSQL 8.x.
+pub(super) const BOOLOID: Oid = Oid::from_u32(16);
+pub(super) const TEXTOID: Oid = Oid::from_u32(25);
+pub(super) const VARCHAROID: Oid = Oid::from_u32(1043);
+pub(super) const UUIDOID: Oid = Oid::from_u32(2950);
+pub(super) const UUIDARRAYOID: Oid = Oid::from_u32(2951);
+/// `varchar(n)` is stored with typmod n + VARHDRSZ.
+pub(super) const VARHDRSZ: i32 = 4;
+
+pub(super) const SHARING_MODES: &[&str] = &["private", "global", "selective"];
+pub(super) const DEFAULT_SHARING_MODES: &[&str] = &["private", "global"];
+pub(super) const RESOURCE_TYPES: &[&str] = &["platform", "solution", "industry", "custom"];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Column {
+    TenantId,
+    IsShared,
+    SharingMode,
+    SharedWith,
+    ResourceType,
+}
+
+pub(super) use Column::*;
+
+pub(super) const COLUMNS: [Column; 5] = [TenantId, IsShared, SharingMode, SharedWith, ResourceType];
+
+impl Column {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            TenantId => "tenant_id",
+            IsShared => "is_shared",
+            SharingMode => "sharing_mode",
+            SharedWith => "shared_with",
+            ResourceType => "resource_type",
+        }
+    }
+
+    /// The type the installer gives the column when it adds it.
+    pub(super) fn sql_type(self) -> &'static str {
+        match self {
+            TenantId => "uuid",
+            IsShared => "boolean",
+            SharingMode | ResourceType => "text",
+            SharedWith => "uuid[]",
+        }
+    }
+
+    /// The types an existing column may have, for messages.
+    pub(super) fn accepted_types(self) -> &'static str {
+        match self {
+            SharingMode | ResourceType => "text or varchar",
+            other => other.sql_type(),
+        }
+    }
+
+    /// The words a text column must be able to hold.
+    pub(super) fn words(self) -> &'static [&'static str] {
+        match self {
+            SharingMode => SHARING_MODES,
+            ResourceType => RESOURCE_TYPES,
+            _ => &[],
+        }
+    }
+
+    pub(super) fn accepts(self, type_oid: Oid, typmod: i32) -> bool {
+        match self {
+            TenantId => type_oid == UUIDOID,
+            IsShared => type_oid == BOOLOID,
+            SharedWith => type_oid == UUIDARRAYOID,
+            SharingMode | ResourceType => {
+                let longest = self.words().iter().map(|w| w.len()).max().unwrap_or(0);
+                type_oid == TEXTOID
+                    || (type_oid == VARCHAROID
+                        && (typmod < 0 || (typmod - VARHDRSZ) as usize >= longest))
+            }
+        }
+    }
+
+    /// The default the column keeps once installed.
+    pub(super) fn default_sql(self) -> &'static str {
+        match self {
+            TenantId => "vital.get_current_tenant_id()",
+            IsShared => "false",
+            SharingMode => "'private'",
+            SharedWith => "'{}'",
+            ResourceType => "'custom'",
+        }
+    }
+
+    /// That default as `pg_get_expr` shows it, on a column of this type.
+    pub(super) fn default_shown(self, varchar: bool) -> String {
+        let text = if varchar { "character varying" } else { "text" };
+        match self {
+            TenantId => "vital.get_current_tenant_id()".into(),
+            IsShared => "false".into(),
+            SharingMode => format!("'private'::{text}"),
+            SharedWith => "'{}'::uuid[]".into(),
+            ResourceType => format!("'custom'::{text}"),
+        }
+    }
+}
+
+/// A column as the catalog describes it.
+pub(super) struct Found {
+    pub(super) column: Column,
+    pub(super) type_oid: Oid,
+    pub(super) typmod: i32,
+    pub(super) type_name: String,
+    pub(super) not_null: bool,
+    pub(super) generated: bool,
+    pub(super) default_shown: Option<String>,
+}
+
+impl Found {
+    pub(super) fn varchar(&self) -> bool {
+        self.type_oid == VARCHAROID
+    }
+}
+
+/// The CHECK constraints, by name: the installer adds those missing.
+pub(super) const CHECKS: [(&str, &str); 3] = [
+    (
+        "vital_tenancy_sharing_mode_check",
+        "CHECK (sharing_mode IN ('private', 'global', 'selective'))",
+    ),
+    (
+        "vital_tenancy_resource_type_check",
+        "CHECK (resource_type IN ('platform', 'solution', 'industry', 'custom'))",
+    ),
+    (
+        "vital_tenancy_is_shared_check",
+        "CHECK (is_shared = (sharing_mode <> 'private'))",
+    ),
+];
+pub(super) const FOREIGN_KEY: &str = "vital_tenancy_tenant_fk";
+
+/// The four policies, in the order they are reported.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Policy {
+    Select,
+    Insert,
+    Update,
+    Delete,
+}
+
+pub(super) const POLICIES: [Policy; 4] = [
+    Policy::Select,
+    Policy::Insert,
+    Policy::Update,
+    Policy::Delete,
+];
+
+pub(super) const READ_CHECK: &str =
+    "vital.can_access_resource(tenant_id, is_shared, sharing_mode, shared_with)";
+pub(super) const MODIFY_CHECK: &str = "vital.can_modify_resource(tenant_id)";
+
+impl Policy {
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Policy::Select => "vital_tenancy_select",
+            Policy::Insert => "vital_tenancy_insert",
+            Policy::Update => "vital_tenancy_update",
+            Policy::Delete => "vital_tenancy_delete",
+        }
+    }
+
+    /// `pg_policy.polcmd`
+    pub(super) fn polcmd(self) -> &'static str {
+        match self {
+            Policy::Select => "r",
+            Policy::Insert => "a",
+            Policy::Update => "w",
+            Policy::Delete => "d",
+        }
+    }
+
+    pub(super) fn create_sql(self, table: &str) -> String {
+        let (command, clauses) = match self {
+            Policy::Select => ("SELECT", format!("USING ({READ_CHECK})")),
+            Policy::Insert => ("INSERT", format!("WITH CHECK ({MODIFY_CHECK})")),
+            Policy::Update => (
+                "UPDATE",
+                format!("USING ({MODIFY_CHECK}) WITH CHECK ({MODIFY_CHECK})"),
+            ),
+            Policy::Delete => ("DELETE", format!("USING ({MODIFY_CHECK})")),
+        };
+        format!(
+            "CREATE POLICY {} ON {table} AS PERMISSIVE FOR {command} TO PUBLIC {clauses}",
+            self.name()
+        )
+    }
+
+    /// USING and WITH CHECK as `pg_get_expr` shows them (search_path pinned,
+    /// so `vital.` is always shown). A varchar sharing_mode is passed as text.
+    pub(super) fn shown(self, mode_is_varchar: bool) -> (Option<String>, Option<String>) {
+        let mode = if mode_is_varchar {
+            "(sharing_mode)::text"
+        } else {
+            "sharing_mode"
+        };
+        let read = format!("vital.can_access_resource(tenant_id, is_shared, {mode}, shared_with)");
+        let modify = MODIFY_CHECK.to_string();
+        match self {
+            Policy::Select => (Some(read), None),
+            Policy::Insert => (None, Some(modify)),
+            Policy::Update => (Some(modify.clone()), Some(modify)),
+            Policy::Delete => (Some(modify), None),
+        }
+    }
+
+    pub(super) fn is_ours(name: &str) -> bool {
+        POLICIES.iter().any(|p| p.name() == name)
+    }
+}
+
+/// The indexes the policies need.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Index {
+    /// btree (tenant_id): own rows
+    Owner,
+    /// btree (sharing_mode) WHERE is_shared: globally shared rows
+    Shared,
+    /// gin (shared_with) WHERE is_shared AND sharing_mode = 'selective': rows
+    /// shared with a tenant (the whole arm of the policy, so no row needs a recheck)
+    SharedWith,
+}
+
+pub(super) const INDEXES: [Index; 3] = [Index::Owner, Index::Shared, Index::SharedWith];
+
+impl Index {
+    pub(super) fn create_sql(self, table: &str) -> String {
+        match self {
+            Index::Owner => format!("CREATE INDEX ON {table} USING btree (tenant_id)"),
+            Index::Shared => {
+                format!("CREATE INDEX ON {table} USING btree (sharing_mode) WHERE is_shared")
+            }
+            Index::SharedWith => format!(
+                "CREATE INDEX ON {table} USING gin (shared_with) WHERE is_shared AND sharing_mode = 'selective'"
+            ),
+        }
+    }
+
+    /// Whether an existing index serves the policies as well as this one:
+    /// valid, of the same access method and default operator class, led by
+    /// the same column, and no more partial than this one.
+    pub(super) fn served_by(self, index: &ExistingIndex, mode_is_varchar: bool) -> bool {
+        let mode = if mode_is_varchar {
+            "(sharing_mode)::text"
+        } else {
+            "sharing_mode"
+        };
+        let predicate = index.predicate.as_deref();
+        if !index.valid || !index.default_opclass {
+            return false;
+        }
+        match self {
+            Index::Owner => {
+                index.method == "btree"
+                    && index.first_column.as_deref() == Some("tenant_id")
+                    && predicate.is_none()
+            }
+            Index::Shared => {
+                index.method == "btree"
+                    && index.first_column.as_deref() == Some("sharing_mode")
+                    && (predicate.is_none() || predicate == Some("is_shared"))
+            }
+            Index::SharedWith => {
+                let selective = format!("({mode} = 'selective'::text)");
+                let shared_selective = format!("(is_shared AND {selective})");
+                index.method == "gin"
+                    && index.columns == 1
+                    && index.first_column.as_deref() == Some("shared_with")
+                    && (predicate.is_none()
+                        || predicate == Some(selective.as_str())
+                        || predicate == Some(shared_selective.as_str()))
+            }
+        }
+    }
+}
+
+pub(super) struct ExistingIndex {
+    pub(super) oid: Oid,
+    pub(super) name: String,
+    pub(super) method: String,
+    pub(super) columns: i32,
+    pub(super) first_column: Option<String>,
+    pub(super) predicate: Option<String>,
+    pub(super) valid: bool,
+    pub(super) default_opclass: bool,
+}
