@@ -197,7 +197,10 @@ fn valid_slug(slug: &str) -> bool {
 #[pg_extern(stable, parallel_restricted)]
 fn is_platform_admin(user_id: default!(Option<pgrx::Uuid>, "NULL")) -> bool {
     match user_id.map(from_pg).or_else(current_user) {
-        Some(user) => is_admin(user),
+        Some(user) => {
+            require_may_ask_about(user, None);
+            is_admin(user)
+        }
         None => false,
     }
 }
@@ -206,7 +209,35 @@ fn is_platform_admin(user_id: default!(Option<pgrx::Uuid>, "NULL")) -> bool {
 /// trial tenant, or a platform admin.
 #[pg_extern(stable, strict, parallel_restricted)]
 fn has_tenant_access(user_id: pgrx::Uuid, tenant_id: pgrx::Uuid) -> bool {
-    has_access(from_pg(user_id), from_pg(tenant_id))
+    let (user, tenant) = (from_pg(user_id), from_pg(tenant_id));
+    require_may_ask_about(user, Some(tenant));
+    has_access(user, tenant)
+}
+
+/// The questions answer about another user only to those who could read the
+/// answer in the registry anyway, so that nobody can probe guessed user ids
+/// for admin rights or memberships: the user themself, platform admins,
+/// owners and admins of the tenant asked about, and the roles that vouch for
+/// users (superusers, the application role).
+fn require_may_ask_about(user: Uuid, tenant: Option<Uuid>) {
+    let me = current_user();
+    if me == Some(user) || caller_is_trusted_service() || me.is_some_and(is_admin) {
+        return;
+    }
+    let administers = |t: Uuid| {
+        me.and_then(|m| active_role(m, t))
+            .is_some_and(|role| role == "owner" || role == "admin")
+    };
+    if tenant.is_some_and(administers) {
+        return;
+    }
+    error(
+        INSUFFICIENT_PRIVILEGE,
+        "permission denied to ask about another user",
+    )
+    .detail("Only platform admins, the tenant's owners and admins, and the application role may ask about users other than the current one.")
+    .hint("Ask about the current user: vital.is_platform_admin() or vital.has_tenant_access(vital.current_user_id(), …).")
+    .raise()
 }
 
 /// The tenants the current user administers (active owner or admin); the
