@@ -199,7 +199,8 @@ fn build_layout(rel: pg_sys::Relation) -> Layout {
             .hint("Put the table under vital_tenancy with vital.enable_tenancy(), which adds the columns and the trigger.")
             .raise()
         };
-        *slot = NonZeroUsize::new(attribute.attnum as usize).expect("user columns are numbered from 1");
+        *slot =
+            NonZeroUsize::new(attribute.attnum as usize).expect("user columns are numbered from 1");
     }
     let key = primary_key_column(rel, &display);
     let key_type = tupdesc
@@ -256,7 +257,10 @@ fn primary_key_column(rel: pg_sys::Relation, display: &str) -> NonZeroUsize {
 
 fn relation_display(relid: Oid) -> String {
     as_registry_owner(|| {
-        Spi::get_one_with_args::<String>("select $1::pg_catalog.regclass::pg_catalog.text", &[relid.into()])
+        Spi::get_one_with_args::<String>(
+            "select $1::pg_catalog.regclass::pg_catalog.text",
+            &[relid.into()],
+        )
     })
     .ok()
     .flatten()
@@ -281,7 +285,10 @@ fn root_table_name(relid: Oid) -> CString {
             &[relid.into()],
         )
     });
-    let name = name.ok().flatten().unwrap_or_else(|| relation_display(relid));
+    let name = name
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| relation_display(relid));
     CString::new(name).unwrap_or_default()
 }
 
@@ -311,7 +318,9 @@ unsafe fn read_version(
     // (varchar is read as text: same representation).
     let sharing = unsafe {
         Sharing {
-            owner: values[0].and_then(|d| pgrx::Uuid::from_datum(d, false)).map(crate::context::from_pg),
+            owner: values[0]
+                .and_then(|d| pgrx::Uuid::from_datum(d, false))
+                .map(crate::context::from_pg),
             shared: values[1].and_then(|d| bool::from_datum(d, false)) == Some(true),
             mode: values[2].and_then(|d| String::from_datum(d, false)),
             with: values[3]
@@ -363,8 +372,10 @@ fn audit_sharing<'a>(
     let old = old.map(|t| unsafe { read_version(t, tupdesc, &layout) });
     // SAFETY: as above.
     let new = new.map(|t| unsafe { read_version(t, tupdesc, &layout) });
-    let Some(action) = classify(old.as_ref().map(|v| &v.sharing), new.as_ref().map(|v| &v.sharing))
-    else {
+    let Some(action) = classify(
+        old.as_ref().map(|v| &v.sharing),
+        new.as_ref().map(|v| &v.sharing),
+    ) else {
         return Ok(None);
     };
     // The new version's key on UPDATE (a changed key is the row's key from now on).
@@ -486,9 +497,8 @@ unsafe fn insert_plan() -> pg_sys::SPIPlanPtr {
     }
     let mut types = INSERT_TYPES;
     // SAFETY: per this function's contract; the argument types match the SQL.
-    let plan = unsafe {
-        pg_sys::SPI_prepare(INSERT_SQL.as_ptr(), types.len() as i32, types.as_mut_ptr())
-    };
+    let plan =
+        unsafe { pg_sys::SPI_prepare(INSERT_SQL.as_ptr(), types.len() as i32, types.as_mut_ptr()) };
     // SAFETY: keeps a valid plan (checked non-null) out of SPI's memory.
     if plan.is_null() || unsafe { pg_sys::SPI_keepplan(plan) } != 0 {
         error(

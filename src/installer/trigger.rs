@@ -110,7 +110,9 @@ pub(super) fn install_audit_trigger(rel: &Rel, parts: &[Rel]) {
                 statements.push(drop_sql(part));
             }
         }
-        statements.push(drop_sql(rel));
+        if root.state != TriggerState::Missing {
+            statements.push(drop_sql(rel));
+        }
         statements.push(create_sql(rel));
     } else if root.state == TriggerState::Disabled {
         statements.push(enable_sql(rel));
@@ -128,7 +130,9 @@ pub(super) fn install_audit_trigger(rel: &Rel, parts: &[Rel]) {
 /// Removes the trigger from the table (and so its clones) and any of the
 /// same name left on partitions.
 pub(super) fn drop_audit_trigger(rel: &Rel, parts: &[Rel]) {
-    run(&[drop_sql(rel)]);
+    if audit_trigger(rel.oid, true).state != TriggerState::Missing {
+        run(&[drop_sql(rel)]);
+    }
     let left: Vec<String> = parts
         .iter()
         .filter(|p| audit_trigger(p.oid, true).state != TriggerState::Missing)
