@@ -521,7 +521,7 @@ fn refuse_audit_change<'a>(
     if !caller_is_superuser() {
         error(
             INSUFFICIENT_PRIVILEGE,
-            "permission denied for table resource_sharing_audit",
+            "permission denied to change the sharing audit trail",
         )
         .detail("The sharing audit trail is append-only: only vital_tenancy's trigger writes it, and only a superuser may change or remove its rows.")
         .raise()

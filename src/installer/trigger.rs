@@ -37,7 +37,7 @@ const TGTYPE: i32 = 1 | 4 | 8 | 16;
 pub(super) fn audit_trigger(relid: Oid, fresh: bool) -> Found {
     let sql = format!(
         "select t.tgfoid = 'vital.audit_sharing()'::regprocedure
-                and t.tgtype = {TGTYPE} and t.tgattr::int2[] = '{{}}'::int2[]
+                and t.tgtype = {TGTYPE} and cardinality(t.tgattr::int2[]) = 0
                 and t.tgqual is null and t.tgnargs = 0 and t.tgconstraint = 0
                 and t.tgoldtable is null and t.tgnewtable is null as right,
                 t.tgenabled in ('O', 'A') as enabled,
