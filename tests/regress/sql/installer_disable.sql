@@ -8,7 +8,7 @@ RETURNS TABLE (rls boolean, forced boolean, policies text, indexes text, columns
 LANGUAGE sql AS $$
     SELECT c.relrowsecurity, c.relforcerowsecurity,
            (SELECT string_agg(polname, ', ' ORDER BY polname) FROM pg_policy WHERE polrelid = t),
-           (SELECT string_agg(indexrelid::regclass::text, ', ' ORDER BY 1) FROM pg_index WHERE indrelid = t),
+           (SELECT string_agg(indexrelid::regclass::text, ', ' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = t),
            (SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
              WHERE attrelid = t AND attnum > 0 AND NOT attisdropped),
            (SELECT string_agg(conname, ', ' ORDER BY conname) FROM pg_constraint WHERE conrelid = t),
