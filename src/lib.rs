@@ -5,11 +5,13 @@
 //! - `jwt`: the user named by PostgREST's JWT claims
 //! - `access`: the access checks RLS policies call
 //! - `plans`: rewriting those checks at plan time, and invalidating cached plans
+//! - `audit`: the sharing audit trail's trigger and read check
 //! - `registry`: tenants, memberships, platform admins
 //! - `privileged`: the raised rights the registry functions use
 //! - `errors`: every user-facing error, with its SQLSTATE
 
 mod access;
+mod audit;
 mod context;
 mod errors;
 mod installer;
@@ -30,6 +32,16 @@ pgrx::extension_sql_file!(
     "../sql/installer.sql",
     name = "installer",
     requires = ["registry"]
+);
+pgrx::extension_sql_file!(
+    "../sql/audit.sql",
+    name = "audit",
+    requires = [
+        "installer",
+        audit::audit_sharing,
+        audit::refuse_audit_change,
+        audit::can_read_sharing_audit,
+    ]
 );
 pgrx::extension_sql_file!(
     "../sql/registry_policies.sql",

@@ -11,6 +11,7 @@ use crate::regclass::RegClass;
 
 use super::catalog::*;
 use super::objects::*;
+use super::trigger::drop_audit_trigger;
 
 /// For a registered table, the indexes enable_tenancy created that are still
 /// there, by qualified name; None for a table not registered.
@@ -73,6 +74,8 @@ pub(super) fn disable_tenancy(
         );
         return;
     };
+
+    drop_audit_trigger(&rel, &parts);
 
     // Other policies keep row-level security on: disabling it would make
     // them stop applying. Said once everything else is done.

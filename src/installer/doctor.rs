@@ -6,6 +6,7 @@ use crate::privileged::calling_role;
 use crate::regclass::RegClass;
 
 use super::catalog::*;
+use super::trigger::{audit_trigger, TriggerState};
 
 pub(super) type StatusRow = (RegClass, bool, bool, bool, Vec<String>, Option<bool>, bool);
 
@@ -50,9 +51,8 @@ pub(super) fn tenancy_status() -> TableIterator<
 pub(super) fn status_of(rel: &Rel) -> StatusRow {
     let audit = audit_policies(rel, &policies_of(rel.oid, false));
     let policies_ok = audit.wrong.is_empty();
-    // The audit trigger arrives with a later release; until then it is
-    // unknown (NULL) and does not count.
-    let audit_trigger_ok: Option<bool> = None;
+    // Missing or disabled, the trigger lets sharing changes go unrecorded.
+    let audit_trigger_ok = Some(audit_trigger(rel.oid, false).state == TriggerState::Ok);
     let healthy = rel.row_security
         && rel.force_row_security
         && policies_ok

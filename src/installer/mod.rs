@@ -25,6 +25,7 @@ mod disable;
 mod doctor;
 mod objects;
 mod refusals;
+mod trigger;
 
 use pgrx::prelude::*;
 
@@ -37,6 +38,7 @@ use crate::registry::tenant_status;
 use catalog::*;
 use objects::*;
 use refusals::*;
+use trigger::install_audit_trigger;
 
 /// Puts a table under vital_tenancy's row-level security; see the README.
 #[pg_extern(volatile, parallel_unsafe)]
@@ -88,6 +90,7 @@ fn enable_tenancy(
     for r in protected {
         protect(r);
     }
+    install_audit_trigger(&rel, &parts);
     register(&rel, &key, &created);
 }
 

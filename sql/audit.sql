@@ -1,0 +1,62 @@
+-- The sharing audit trail: one row per change of who may see a resource,
+-- written by the row trigger vital.audit_sharing() (which enable_tenancy
+-- puts on every protected table) in the transaction of the change. Nobody
+-- writes it directly: the trigger inserts with the registry owner's rights,
+-- tenants read it through the policy below, and only superusers may change
+-- or remove rows.
+
+CREATE TABLE vital.resource_sharing_audit (
+    id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    occurred_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
+    table_name      text        NOT NULL,
+    resource_id     text        NOT NULL,
+    action          text        NOT NULL
+                                CHECK (action IN ('create_shared', 'share', 'unshare',
+                                                  'change_sharing', 'transfer', 'delete_shared')),
+    old_state       jsonb,
+    new_state       jsonb,
+    actor_user_id   uuid,
+    actor_tenant_id uuid,
+    actor_role      name        NOT NULL,
+    transaction_id  xid8        NOT NULL,
+    -- A created row has no old state, a deleted one no new state; every
+    -- other action has both.
+    CONSTRAINT resource_sharing_audit_states CHECK (
+        (old_state IS NULL) = (action = 'create_shared')
+        AND (new_state IS NULL) = (action = 'delete_shared'))
+);
+COMMENT ON TABLE vital.resource_sharing_audit IS 'Who shared, unshared, transferred or deleted which shared resource, and when; written by the trigger vital.audit_sharing()';
+
+-- The history of one resource.
+CREATE INDEX resource_sharing_audit_resource ON vital.resource_sharing_audit (table_name, resource_id);
+-- Time ranges: rows arrive in time order, so a BRIN index is tiny and enough.
+CREATE INDEX resource_sharing_audit_occurred_at ON vital.resource_sharing_audit USING brin (occurred_at);
+
+REVOKE ALL ON vital.resource_sharing_audit FROM PUBLIC;
+GRANT SELECT ON vital.resource_sharing_audit TO PUBLIC;
+REVOKE ALL ON SEQUENCE vital.resource_sharing_audit_id_seq FROM PUBLIC;
+
+-- Forced, so the owner reads through the policy too; with no INSERT,
+-- UPDATE or DELETE policy, nobody but a superuser (the trigger's rights)
+-- writes a row.
+ALTER TABLE vital.resource_sharing_audit ENABLE ROW LEVEL SECURITY, FORCE ROW LEVEL SECURITY;
+CREATE POLICY resource_sharing_audit_read ON vital.resource_sharing_audit
+    AS PERMISSIVE FOR SELECT TO PUBLIC
+    USING (vital.can_read_sharing_audit(actor_tenant_id, old_state, new_state));
+
+-- Defence in depth: privileges and RLS already stop everyone but the owner
+-- (a superuser); this also stops an owner who is not one, and TRUNCATE,
+-- which RLS does not cover.
+CREATE TRIGGER resource_sharing_audit_append_only
+    BEFORE UPDATE OR DELETE OR TRUNCATE ON vital.resource_sharing_audit
+    FOR EACH STATEMENT EXECUTE FUNCTION vital.refuse_audit_change();
+
+-- Only enable_tenancy (with raised rights) attaches the audit trigger: a
+-- user attaching it to a table of their own could fill other tenants' view
+-- of the trail.
+REVOKE EXECUTE ON FUNCTION vital.audit_sharing() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION vital.refuse_audit_change() FROM PUBLIC;
+
+-- pg_dump keeps the trail, and its sequence's position.
+SELECT pg_catalog.pg_extension_config_dump('vital.resource_sharing_audit', '');
+SELECT pg_catalog.pg_extension_config_dump('vital.resource_sharing_audit_id_seq', '');
