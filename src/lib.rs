@@ -21,6 +21,7 @@ mod privileged;
 mod regclass;
 mod registry;
 mod settings;
+mod sharing;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
 
