@@ -293,3 +293,74 @@ pub(super) struct ExistingIndex {
     pub(super) valid: bool,
     pub(super) default_opclass: bool,
 }
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use super::*;
+    use pgrx::prelude::*;
+
+    fn index(method: &str, first: &str, predicate: Option<&str>) -> ExistingIndex {
+        ExistingIndex {
+            oid: Oid::from_u32(1),
+            name: "i".into(),
+            method: method.into(),
+            columns: 1,
+            first_column: Some(first.into()),
+            predicate: predicate.map(String::from),
+            valid: true,
+            default_opclass: true,
+        }
+    }
+
+    #[pg_test]
+    fn text_columns_accept_text_and_wide_enough_varchar() {
+        let varchar = |n: i32| n + VARHDRSZ;
+        assert!(SharingMode.accepts(TEXTOID, -1));
+        assert!(SharingMode.accepts(VARCHAROID, -1));
+        assert!(SharingMode.accepts(VARCHAROID, varchar(9)));
+        assert!(
+            !SharingMode.accepts(VARCHAROID, varchar(8)),
+            "'selective' needs 9"
+        );
+        assert!(ResourceType.accepts(VARCHAROID, varchar(8)));
+        assert!(
+            !ResourceType.accepts(VARCHAROID, varchar(7)),
+            "'platform' needs 8"
+        );
+        assert!(!TenantId.accepts(TEXTOID, -1));
+        assert!(!SharedWith.accepts(UUIDOID, -1));
+    }
+
+    #[pg_test]
+    fn an_index_serves_only_if_no_more_partial_than_ours() {
+        assert!(Index::Owner.served_by(&index("btree", "tenant_id", None), false));
+        assert!(!Index::Owner.served_by(&index("btree", "tenant_id", Some("is_shared")), false));
+        assert!(!Index::Owner.served_by(&index("hash", "tenant_id", None), false));
+        assert!(Index::Shared.served_by(&index("btree", "sharing_mode", Some("is_shared")), false));
+        assert!(!Index::Shared.served_by(
+            &index(
+                "btree",
+                "sharing_mode",
+                Some("(sharing_mode = 'global'::text)")
+            ),
+            false
+        ));
+        let ours = "(is_shared AND (sharing_mode = 'selective'::text))";
+        assert!(Index::SharedWith.served_by(&index("gin", "shared_with", Some(ours)), false));
+        assert!(Index::SharedWith.served_by(&index("gin", "shared_with", None), false));
+        assert!(!Index::SharedWith.served_by(
+            &index(
+                "gin",
+                "shared_with",
+                Some("(sharing_mode = 'global'::text)")
+            ),
+            false
+        ));
+        let varchar = "(is_shared AND ((sharing_mode)::text = 'selective'::text))";
+        assert!(Index::SharedWith.served_by(&index("gin", "shared_with", Some(varchar)), true));
+        let mut invalid = index("btree", "tenant_id", None);
+        invalid.valid = false;
+        assert!(!Index::Owner.served_by(&invalid, false));
+    }
+}
