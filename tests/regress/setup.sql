@@ -46,3 +46,18 @@ SELECT vital.grant_platform_admin('dddddddd-dddd-4ddd-8ddd-dddddddddddd');
 INSERT INTO vital.user_tenants (user_id, tenant_id, role, status) VALUES
     ('eeeeeeee-eeee-4eee-8eee-eeeeeeeeeeee', 'a0000000-0000-4000-8000-000000000001', 'member', 'invited'),
     ('99999999-9999-4999-8999-999999999999', 'b0000000-0000-4000-8000-000000000002', 'member', 'disabled');
+
+-- regress.create_docs() makes the protected table the sharing tests act on
+-- (as the superuser, inside the test's transaction): public.docs with a uuid
+-- key, three rows (acme private, acme shared with globex, globex private),
+-- readable and writable by vt_app.
+CREATE FUNCTION regress.create_docs() RETURNS void LANGUAGE plpgsql AS $$
+BEGIN
+    CREATE TABLE public.docs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), title text NOT NULL, body text);
+    PERFORM vital.enable_tenancy('public.docs');
+    GRANT SELECT, INSERT, UPDATE, DELETE ON public.docs TO vt_app;
+    INSERT INTO public.docs (id, title, tenant_id, is_shared, sharing_mode, shared_with) VALUES
+      ('0000000a-0000-4000-8000-000000000001', 'acme private', 'a0000000-0000-4000-8000-000000000001', false, 'private', '{}'),
+      ('0000000a-0000-4000-8000-000000000002', 'acme shared with globex', 'a0000000-0000-4000-8000-000000000001', true, 'selective', '{b0000000-0000-4000-8000-000000000002}'),
+      ('0000000b-0000-4000-8000-000000000001', 'globex private', 'b0000000-0000-4000-8000-000000000002', false, 'private', '{}');
+END $$;

@@ -3,13 +3,7 @@
 -- selective with nobody, tenants with global, unknown tenants (22023), more
 -- than 1000 tenants (54000). None of them changes the row.
 BEGIN;
-CREATE TABLE docs (id uuid PRIMARY KEY DEFAULT gen_random_uuid(), title text NOT NULL, body text);
-SELECT vital.enable_tenancy('docs');
-GRANT SELECT, INSERT, UPDATE, DELETE ON docs TO vt_app;
-INSERT INTO docs (id, title, tenant_id, is_shared, sharing_mode, shared_with) VALUES
-  ('0000000a-0000-4000-8000-000000000001', 'acme private', 'a0000000-0000-4000-8000-000000000001', false, 'private', '{}'),
-  ('0000000a-0000-4000-8000-000000000002', 'acme shared with globex', 'a0000000-0000-4000-8000-000000000001', true, 'selective', '{b0000000-0000-4000-8000-000000000002}'),
-  ('0000000b-0000-4000-8000-000000000001', 'globex private', 'b0000000-0000-4000-8000-000000000002', false, 'private', '{}');
+SELECT regress.create_docs();  -- public.docs: acme private, acme shared with globex, globex private
 SET LOCAL ROLE vt_app;
 -- alice acts for acme
 SELECT vital.set_user_context('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa') IS NOT NULL AS alice,
