@@ -3,6 +3,7 @@ two clients of a pooled connection, SET LOCAL-like contexts, aborted
 transactions and savepoints. All as the non-superuser role `app`."""
 
 import psycopg2
+import pytest
 
 from conftest import (
     APP,
@@ -24,6 +25,11 @@ def set_context(conn, user, tenant, is_local=False):
     with conn.cursor() as cur:
         cur.execute("select vital.set_user_context(%s, %s)", (user, is_local))
         cur.execute("select vital.set_tenant_context(%s, %s)", (tenant, is_local))
+
+
+def fail_the_transaction(conn):
+    with conn.cursor() as cur, pytest.raises(psycopg2.errors.DivisionByZero):
+        cur.execute("select 1 / 0")
 
 
 def test_discard_all_between_two_clients_of_one_connection():
@@ -84,13 +90,7 @@ def test_local_context_ends_with_rollback():
 def test_local_context_ends_with_a_failed_transaction():
     with connection(APP) as conn:
         set_context(conn, USERS[2], TENANTS[2], is_local=True)
-        with conn.cursor() as cur:
-            try:
-                cur.execute("select 1 / 0")
-            except psycopg2.errors.DivisionByZero:
-                pass
-            else:
-                raise AssertionError("division by zero succeeded")
+        fail_the_transaction(conn)
         conn.rollback()
         assert context(conn) == NO_CONTEXT
 
@@ -126,15 +126,8 @@ def test_session_context_set_in_a_rolled_back_transaction_reverts():
 
 def test_session_context_set_in_a_failed_transaction_reverts():
     with connection(APP) as conn:
-        with conn.cursor() as cur:
-            cur.execute("select vital.set_user_context(%s)", (MULTI_USER,))
-            cur.execute("select vital.set_tenant_context(%s)", (T1,))
-            try:
-                cur.execute("select 1 / 0")
-            except psycopg2.errors.DivisionByZero:
-                pass
-            else:
-                raise AssertionError("division by zero succeeded")
+        set_context(conn, MULTI_USER, T1)
+        fail_the_transaction(conn)
         conn.rollback()
         assert context(conn) == NO_CONTEXT
         conn.commit()
@@ -152,9 +145,8 @@ def test_session_context_set_in_a_committed_transaction_stays():
 
 def test_rollback_to_savepoint_restores_the_local_context():
     with connection(APP) as conn:
+        set_context(conn, MULTI_USER, T0, is_local=True)
         with conn.cursor() as cur:
-            cur.execute("select vital.set_user_context(%s, true)", (MULTI_USER,))
-            cur.execute("select vital.set_tenant_context(%s, true)", (T0,))
             cur.execute("savepoint a")
             cur.execute("select vital.set_tenant_context(%s, true)", (T1,))
             assert context(conn)[:2] == (T1, MULTI_USER)
