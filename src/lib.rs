@@ -38,8 +38,6 @@ pgrx::extension_sql_file!(
     name = "audit",
     requires = [
         "installer",
-        audit::audit_sharing,
-        audit::refuse_audit_change,
         audit::can_read_sharing_audit,
     ]
 );
