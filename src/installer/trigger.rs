@@ -148,7 +148,11 @@ fn create_sql(kind: Kind, rel: &Rel) -> String {
 }
 
 fn drop_sql(kind: Kind, rel: &Rel) -> String {
-    format!("DROP TRIGGER IF EXISTS {} ON {}", kind.name(), rel.qualified)
+    format!(
+        "DROP TRIGGER IF EXISTS {} ON {}",
+        kind.name(),
+        rel.qualified
+    )
 }
 
 fn enable_sql(kind: Kind, rel: &Rel, always: bool) -> String {
