@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # What the sharing audit trigger costs a bulk change: an UPDATE that shares
 # ROWS rows (private to selective, with one tenant), run as a tenant under
-# the installed policies, with the trigger enabled (one audit row per row)
-# and disabled (no audit), on the same table, in interleaved rounds. Also
+# the installed policies, with the audit triggers enabled (one audit row
+# per row: the row trigger buffers, the statement trigger writes them) and
+# disabled (no audit), on the same table, in interleaved rounds. Also
 # with the trail's (table_name, resource_id) index dropped, to show what
 # that index costs. Prints medians and the ratio against the bound
 # (trigger / no trigger <= 2). It reports; it does not gate.
@@ -104,10 +105,12 @@ prepare() {
   [ "$variant" = trigger_no_history_index ] && index="DROP INDEX IF EXISTS vital.resource_sharing_audit_resource"
   psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "SET client_min_messages = warning" \
     -c "ALTER TABLE bench_docs DISABLE TRIGGER vital_tenancy_audit" \
+    -c "ALTER TABLE bench_docs DISABLE TRIGGER vital_tenancy_audit_flush" \
     -c "UPDATE bench_docs SET is_shared = false, sharing_mode = 'private', shared_with = '{}' WHERE is_shared" \
     -c "TRUNCATE vital.resource_sharing_audit" \
     -c "$index" \
     -c "ALTER TABLE bench_docs $trigger TRIGGER vital_tenancy_audit" \
+    -c "ALTER TABLE bench_docs $trigger TRIGGER vital_tenancy_audit_flush" \
     -c "VACUUM ANALYZE bench_docs" -c "VACUUM vital.resource_sharing_audit" -c "CHECKPOINT"
 }
 

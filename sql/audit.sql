@@ -1,9 +1,17 @@
 -- The sharing audit trail: one row per change of who may see a resource,
--- written by the row trigger vital.audit_sharing() (which enable_tenancy
--- puts on every protected table) in the transaction of the change. Nobody
--- writes it directly: the trigger inserts with the registry owner's rights,
--- tenants read it through the policy below, and only superusers may change
--- or remove rows.
+-- written by the trigger vital.audit_sharing() (which enable_tenancy puts
+-- on every protected table, per row and per statement) in the transaction
+-- of the change. Nobody writes it directly: the trigger inserts with the
+-- registry owner's rights, tenants read it through the policy below, and
+-- only superusers may change or remove rows.
+
+-- The two trigger functions have hand-written entry points in src/audit.rs
+-- (pgrx's #[pg_trigger] wrapper fails with an internal error when called
+-- outside a trigger; these raise 39P01).
+CREATE FUNCTION vital.audit_sharing() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'audit_sharing_wrapper';
+CREATE FUNCTION vital.refuse_audit_change() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'refuse_audit_change_wrapper';
 
 CREATE TABLE vital.resource_sharing_audit (
     id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -36,12 +36,7 @@ pgrx::extension_sql_file!(
 pgrx::extension_sql_file!(
     "../sql/audit.sql",
     name = "audit",
-    requires = [
-        "installer",
-        audit::audit_sharing,
-        audit::refuse_audit_change,
-        audit::can_read_sharing_audit,
-    ]
+    requires = ["installer", audit::can_read_sharing_audit,]
 );
 pgrx::extension_sql_file!(
     "../sql/registry_policies.sql",

@@ -6,7 +6,7 @@ use crate::privileged::calling_role;
 use crate::regclass::RegClass;
 
 use super::catalog::*;
-use super::trigger::{audit_trigger, TriggerState};
+use super::trigger::audit_triggers_ok;
 
 pub(super) type StatusRow = (RegClass, bool, bool, bool, Vec<String>, Option<bool>, bool);
 
@@ -51,8 +51,10 @@ pub(super) fn tenancy_status() -> TableIterator<
 pub(super) fn status_of(rel: &Rel) -> StatusRow {
     let audit = audit_policies(rel, &policies_of(rel.oid, false));
     let policies_ok = audit.wrong.is_empty();
-    // Missing or disabled, the trigger lets sharing changes go unrecorded.
-    let audit_trigger_ok = Some(audit_trigger(rel.oid, false).state == TriggerState::Ok);
+    // Missing or disabled, either trigger lets sharing changes go
+    // unrecorded (or, for the flush trigger, written one by one or not at
+    // all when the statement targets a table without it).
+    let audit_trigger_ok = Some(audit_triggers_ok(rel.oid, false));
     let healthy = rel.row_security
         && rel.force_row_security
         && policies_ok

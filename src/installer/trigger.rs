@@ -1,13 +1,23 @@
-//! The audit trigger on a protected table: how it is recognised, put back
-//! when missing, wrong or disabled, and removed.
+//! The audit triggers on a protected table: how they are recognised, put
+//! back when missing, wrong or disabled, and removed.
 //!
-//! On a partitioned table the trigger is created on the parent, and
+//! Two triggers run `vital.audit_sharing()`: the row trigger
+//! (`vital_tenancy_audit`, AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW),
+//! which computes and buffers each record, and the flush trigger
+//! (`vital_tenancy_audit_flush`, the same events FOR EACH STATEMENT), which
+//! writes them once the statement's row events have fired.
+//!
+//! On a partitioned table the row trigger is created on the parent, and
 //! PostgreSQL clones it onto every partition, present and future (a clone
-//! cannot be dropped on its own, but it can be disabled).
+//! cannot be dropped on its own, but it can be disabled). Statement
+//! triggers are not cloned, and a statement fires only the target's: the
+//! flush trigger is created on the table and on every partition, each its
+//! own. A partition attached later has none until enable_tenancy runs
+//! again; meanwhile the row trigger writes its records one by one.
 
 use pgrx::pg_sys::Oid;
 
-use crate::audit::TRIGGER_NAME;
+use crate::audit::{FLUSH_TRIGGER_NAME, TRIGGER_NAME};
 use crate::privileged::as_registry_owner;
 
 use super::catalog::*;
@@ -28,27 +38,80 @@ pub(super) struct Found {
     pub(super) state: TriggerState,
     /// A clone of the parent's trigger (on a partition).
     pub(super) cloned: bool,
+    /// `pg_trigger.tgenabled`: 'O' (origin and local sessions), 'A'
+    /// (always), 'R' (replicas only), 'D' (disabled).
+    pub(super) mode: char,
 }
 
-/// AFTER (no BEFORE or INSTEAD bit), FOR EACH ROW (1), INSERT (4), DELETE
-/// (8), UPDATE (16): `pg_trigger.tgtype`.
-const TGTYPE: i32 = 1 | 4 | 8 | 16;
+/// Which of the two triggers.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum Kind {
+    Row,
+    Flush,
+}
+
+impl Kind {
+    fn name(self) -> &'static str {
+        match self {
+            Kind::Row => TRIGGER_NAME,
+            Kind::Flush => FLUSH_TRIGGER_NAME,
+        }
+    }
+
+    /// `pg_trigger.tgtype`: AFTER (no BEFORE or INSTEAD bit), INSERT (4),
+    /// DELETE (8), UPDATE (16), and FOR EACH ROW (1) for the row trigger.
+    fn tgtype(self) -> i32 {
+        match self {
+            Kind::Row => 1 | 4 | 8 | 16,
+            Kind::Flush => 4 | 8 | 16,
+        }
+    }
+
+    fn level(self) -> &'static str {
+        match self {
+            Kind::Row => "ROW",
+            Kind::Flush => "STATEMENT",
+        }
+    }
+}
 
 pub(super) fn audit_trigger(relid: Oid, fresh: bool) -> Found {
+    find(Kind::Row, relid, fresh)
+}
+
+pub(super) fn flush_trigger(relid: Oid, fresh: bool) -> Found {
+    find(Kind::Flush, relid, fresh)
+}
+
+/// Whether both triggers are ours, as created, and fire in the same
+/// sessions: the doctor's `audit_trigger_ok`.
+pub(super) fn audit_triggers_ok(relid: Oid, fresh: bool) -> bool {
+    let row = audit_trigger(relid, fresh);
+    let flush = flush_trigger(relid, fresh);
+    row.state == TriggerState::Ok && flush.state == TriggerState::Ok && row.mode == flush.mode
+}
+
+fn find(kind: Kind, relid: Oid, fresh: bool) -> Found {
     let sql = format!(
         "select t.tgfoid = 'vital.audit_sharing()'::regprocedure
-                and t.tgtype = {TGTYPE} and cardinality(t.tgattr::int2[]) = 0
+                and t.tgtype = {} and cardinality(t.tgattr::int2[]) = 0
                 and t.tgqual is null and t.tgnargs = 0 and t.tgconstraint = 0
                 and t.tgoldtable is null and t.tgnewtable is null as right,
                 t.tgenabled in ('O', 'A') as enabled,
-                t.tgparentid <> 0 as cloned
-           from pg_trigger t where t.tgrelid = $1 and t.tgname = '{TRIGGER_NAME}'"
+                t.tgparentid <> 0 as cloned,
+                t.tgenabled::text as mode
+           from pg_trigger t where t.tgrelid = $1 and t.tgname = '{}'",
+        kind.tgtype(),
+        kind.name()
     );
     let map = |row: &pgrx::spi::SpiHeapTupleData| {
         Ok((
             flag(row, "right")?,
             flag(row, "enabled")?,
             flag(row, "cloned")?,
+            row.get_by_name::<String, _>("mode")?
+                .and_then(|m| m.chars().next())
+                .unwrap_or('D'),
         ))
     };
     let found = if fresh {
@@ -60,42 +123,59 @@ pub(super) fn audit_trigger(relid: Oid, fresh: bool) -> Found {
         None => Found {
             state: TriggerState::Missing,
             cloned: false,
+            mode: 'D',
         },
-        Some(&(right, enabled, cloned)) => Found {
+        Some(&(right, enabled, cloned, mode)) => Found {
             state: match (right, enabled) {
                 (false, _) => TriggerState::Wrong,
                 (true, false) => TriggerState::Disabled,
                 (true, true) => TriggerState::Ok,
             },
             cloned,
+            mode,
         },
     }
 }
 
-fn create_sql(rel: &Rel) -> String {
+fn create_sql(kind: Kind, rel: &Rel) -> String {
     format!(
-        "CREATE TRIGGER {TRIGGER_NAME} AFTER INSERT OR UPDATE OR DELETE ON {}
-         FOR EACH ROW EXECUTE FUNCTION vital.audit_sharing()",
+        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}
+         FOR EACH {} EXECUTE FUNCTION vital.audit_sharing()",
+        kind.name(),
+        rel.qualified,
+        kind.level()
+    )
+}
+
+fn drop_sql(kind: Kind, rel: &Rel) -> String {
+    format!(
+        "DROP TRIGGER IF EXISTS {} ON {}",
+        kind.name(),
         rel.qualified
     )
 }
 
-fn drop_sql(rel: &Rel) -> String {
-    format!("DROP TRIGGER IF EXISTS {TRIGGER_NAME} ON {}", rel.qualified)
-}
-
-fn enable_sql(rel: &Rel) -> String {
+fn enable_sql(kind: Kind, rel: &Rel, always: bool) -> String {
     format!(
-        "ALTER TABLE {} ENABLE TRIGGER {TRIGGER_NAME}",
-        rel.qualified
+        "ALTER TABLE {} ENABLE {}TRIGGER {}",
+        rel.qualified,
+        if always { "ALWAYS " } else { "" },
+        kind.name()
     )
 }
 
-/// Makes the trigger right on the table and every partition: creates it
-/// when missing, re-creates it when it is not ours or not as created (on
-/// the parent, so the partitions get fresh clones), enables it where it is
-/// disabled. Changes nothing when all is well.
+/// Makes both triggers right on the table and every partition. Changes
+/// nothing when all is well.
 pub(super) fn install_audit_trigger(rel: &Rel, parts: &[Rel]) {
+    install_row_trigger(rel, parts);
+    install_flush_triggers(rel, parts);
+}
+
+/// Makes the row trigger right on the table and every partition: creates
+/// it when missing, re-creates it when it is not ours or not as created (on
+/// the parent, so the partitions get fresh clones), enables it where it is
+/// disabled.
+fn install_row_trigger(rel: &Rel, parts: &[Rel]) {
     let part_states: Vec<Found> = parts.iter().map(|p| audit_trigger(p.oid, true)).collect();
     let root = audit_trigger(rel.oid, true);
     let recreate = matches!(root.state, TriggerState::Wrong | TriggerState::Missing)
@@ -107,38 +187,67 @@ pub(super) fn install_audit_trigger(rel: &Rel, parts: &[Rel]) {
         // A partition's own trigger of that name would block the clone.
         for (part, found) in parts.iter().zip(&part_states) {
             if found.state != TriggerState::Missing && !found.cloned {
-                statements.push(drop_sql(part));
+                statements.push(drop_sql(Kind::Row, part));
             }
         }
         if root.state != TriggerState::Missing {
-            statements.push(drop_sql(rel));
+            statements.push(drop_sql(Kind::Row, rel));
         }
-        statements.push(create_sql(rel));
+        statements.push(create_sql(Kind::Row, rel));
     } else if root.state == TriggerState::Disabled {
-        statements.push(enable_sql(rel));
+        statements.push(enable_sql(Kind::Row, rel, false));
     }
     run(&statements);
     // Clones disabled on their own stay disabled when the parent's is enabled.
     let disabled: Vec<String> = parts
         .iter()
         .filter(|p| audit_trigger(p.oid, true).state == TriggerState::Disabled)
-        .map(enable_sql)
+        .map(|p| enable_sql(Kind::Row, p, false))
         .collect();
     run(&disabled);
 }
 
-/// Removes the trigger from the table (and so its clones) and any of the
-/// same name left on partitions.
-pub(super) fn drop_audit_trigger(rel: &Rel, parts: &[Rel]) {
-    if audit_trigger(rel.oid, true).state != TriggerState::Missing {
-        run(&[drop_sql(rel)]);
+/// Makes the flush trigger right on the table and on every partition, each
+/// its own, firing in the same sessions as the row trigger there (which is
+/// enabled by now: 'O', or 'A' if someone chose ENABLE ALWAYS).
+fn install_flush_triggers(rel: &Rel, parts: &[Rel]) {
+    let mut statements = Vec::new();
+    for r in std::iter::once(rel).chain(parts) {
+        let row_mode = audit_trigger(r.oid, true).mode;
+        let found = flush_trigger(r.oid, true);
+        match found.state {
+            TriggerState::Missing => statements.push(create_sql(Kind::Flush, r)),
+            TriggerState::Wrong => {
+                statements.push(drop_sql(Kind::Flush, r));
+                statements.push(create_sql(Kind::Flush, r));
+            }
+            TriggerState::Ok | TriggerState::Disabled => {}
+        }
+        let created_mode = match found.state {
+            TriggerState::Missing | TriggerState::Wrong => 'O',
+            _ => found.mode,
+        };
+        if created_mode != row_mode {
+            statements.push(enable_sql(Kind::Flush, r, row_mode == 'A'));
+        }
     }
-    let left: Vec<String> = parts
-        .iter()
-        .filter(|p| audit_trigger(p.oid, true).state != TriggerState::Missing)
-        .map(drop_sql)
-        .collect();
-    run(&left);
+    run(&statements);
+}
+
+/// Removes both triggers from the table (and so the row trigger's clones)
+/// and any of the same names left on partitions.
+pub(super) fn drop_audit_trigger(rel: &Rel, parts: &[Rel]) {
+    for kind in [Kind::Row, Kind::Flush] {
+        if find(kind, rel.oid, true).state != TriggerState::Missing {
+            run(&[drop_sql(kind, rel)]);
+        }
+        let left: Vec<String> = parts
+            .iter()
+            .filter(|p| find(kind, p.oid, true).state != TriggerState::Missing)
+            .map(|p| drop_sql(kind, p))
+            .collect();
+        run(&left);
+    }
 }
 
 fn run(statements: &[String]) {

@@ -1,21 +1,25 @@
 -- vital.audit_sharing() works only as enable_tenancy installs it: called
--- directly, fired BEFORE or per statement, or on a table without the
--- sharing columns or a single-column primary key, it fails with a clear
--- error, not an internal one. Attaching it needs EXECUTE, which only
--- superusers have.
+-- directly (even by a superuser), fired BEFORE or for TRUNCATE, or on a
+-- table without the sharing columns or a single-column primary key, it
+-- fails with a clear error, not an internal one. Attaching it needs
+-- EXECUTE, which only superusers have. The same for
+-- vital.refuse_audit_change().
 BEGIN;
+SELECT regress.try($$SELECT vital.audit_sharing()$$);
+SELECT regress.try($$SELECT vital.refuse_audit_change()$$);
 SET LOCAL ROLE vt_attacker;
 SELECT regress.try($$SELECT vital.audit_sharing()$$);
+SELECT regress.try($$SELECT vital.refuse_audit_change()$$);
 CREATE TABLE attacker.regress_mine (id int PRIMARY KEY);
 SELECT regress.try($$CREATE TRIGGER regress_fake AFTER INSERT ON attacker.regress_mine FOR EACH ROW EXECUTE FUNCTION vital.audit_sharing()$$);
 RESET ROLE;
 CREATE TABLE regress_docs (id int PRIMARY KEY);
 SELECT vital.enable_tenancy('regress_docs');
 CREATE TRIGGER regress_before BEFORE UPDATE ON regress_docs FOR EACH ROW EXECUTE FUNCTION vital.audit_sharing();
-CREATE TRIGGER regress_statement AFTER DELETE ON regress_docs FOR EACH STATEMENT EXECUTE FUNCTION vital.audit_sharing();
+CREATE TRIGGER regress_statement AFTER TRUNCATE ON regress_docs FOR EACH STATEMENT EXECUTE FUNCTION vital.audit_sharing();
 INSERT INTO regress_docs (id, tenant_id) VALUES (1, 'a0000000-0000-4000-8000-000000000001');
 SELECT regress.try($$UPDATE regress_docs SET is_shared = true, sharing_mode = 'global'$$);
-SELECT regress.try($$DELETE FROM regress_docs$$);
+SELECT regress.try($$TRUNCATE regress_docs$$);
 -- a table without the sharing columns
 CREATE TABLE regress_plain (id int PRIMARY KEY, tenant_id uuid);
 CREATE TRIGGER regress_audit AFTER INSERT ON regress_plain FOR EACH ROW EXECUTE FUNCTION vital.audit_sharing();
