@@ -5,8 +5,10 @@
 # per row: the row trigger buffers, the statement trigger writes them) and
 # disabled (no audit), on the same table, in interleaved rounds. Also
 # with the trail's (table_name, resource_id) index dropped, to show what
-# that index costs. Prints medians and the ratio against the bound
-# (trigger / no trigger <= 2). It reports; it does not gate.
+# that index costs. Prints medians and the ratios against the bound: the
+# trigger's added cost at most twice the UPDATE alone, and (stricter) the
+# UPDATE with the trigger at most twice the UPDATE alone. It reports; it
+# does not gate.
 #
 # Usage: bench/audit.sh                (as root, from anywhere)
 # Env:   ROWS (100000)  RUNS (7)  BENCH_PORT (54335)  PG_BIN (see scripts/lib/cluster.sh)
@@ -144,7 +146,16 @@ SELECT variant, count(*) AS runs,
   FROM bench.timings WHERE run > 0 GROUP BY variant ORDER BY variant;
 WITH m AS (SELECT variant, percentile_cont(0.5) WITHIN GROUP (ORDER BY ms) AS median
              FROM bench.timings WHERE run > 0 GROUP BY variant)
-SELECT t.variant || ' / no_trigger' AS ratio, round((t.median / n.median)::numeric, 2) AS value, '<= 2' AS bound,
-       CASE WHEN t.median / n.median <= 2 THEN 'PASS' ELSE 'MISS' END AS verdict
+-- The issue's bound, "the trigger's cost at most 2 times the UPDATE alone":
+-- (with - without) / without <= 2. The stricter reading, the whole UPDATE
+-- with the trigger at most twice the UPDATE alone (with / without <= 2), is
+-- shown too.
+SELECT t.variant || ': added cost / UPDATE alone' AS ratio,
+       round(((t.median - n.median) / n.median)::numeric, 2) AS value, '<= 2' AS bound,
+       CASE WHEN (t.median - n.median) / n.median <= 2 THEN 'PASS' ELSE 'MISS' END AS verdict
+  FROM m t, m n WHERE n.variant = 'no_trigger' AND t.variant <> 'no_trigger'
+UNION ALL
+SELECT t.variant || ': total / UPDATE alone (stricter)', round((t.median / n.median)::numeric, 2), '<= 2',
+       CASE WHEN t.median / n.median <= 2 THEN 'PASS' ELSE 'MISS' END
   FROM m t, m n WHERE n.variant = 'no_trigger' AND t.variant <> 'no_trigger' ORDER BY 1;
 SQL
