@@ -29,10 +29,6 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then
   say "building and installing vital_tenancy (release) into $PG_BIN"
   install_extension
 fi
-# A private copy of the library (as bench/run.sh does): a build installed
-# meanwhile by someone else cannot change it under the benchmark.
-RELEASE_LIB=target/release/libvital_tenancy.so
-[ -f "$RELEASE_LIB" ] || { echo "bench: no $RELEASE_LIB: run without SKIP_INSTALL" >&2; exit 1; }
 
 export CLUSTER_PORT="${BENCH_PORT:-54335}"
 conf=(
@@ -49,12 +45,8 @@ trap cluster_stop EXIT
 cluster_start "${conf[@]}"
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "CREATE EXTENSION vital_tenancy"
-LIB="$CLUSTER_DIR/lib/vital_tenancy.so"
-mkdir -p "$CLUSTER_DIR/lib"
-cp "$RELEASE_LIB" "$LIB"
-chmod 755 "$CLUSTER_DIR/lib" "$LIB"
-psql -X -q -v ON_ERROR_STOP=1 -d "$DB" \
-  -c "UPDATE pg_catalog.pg_proc SET probin = '${LIB%.so}' WHERE probin = '\$libdir/vital_tenancy'"
+pin_release_library "$DB"
+LIB="$PINNED_LIB"
 
 say "machine"
 echo "cpu:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores"

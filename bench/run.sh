@@ -47,11 +47,6 @@ if [ "${SKIP_INSTALL:-0}" != 1 ]; then
   say "building and installing vital_tenancy (release)"
   install_extension
 fi
-# The benchmark loads its own copy of the release build (see below), so a
-# build someone else installs meanwhile (cargo pgrx test installs a debug
-# build) cannot change the library under a running benchmark.
-RELEASE_LIB=target/release/libvital_tenancy.so
-[ -f "$RELEASE_LIB" ] || { echo "bench: no $RELEASE_LIB: run without SKIP_INSTALL" >&2; exit 1; }
 
 export CLUSTER_PORT="${BENCH_PORT:-54335}"
 conf=(
@@ -74,22 +69,15 @@ cluster_start "${conf[@]}"
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "CREATE EXTENSION vital_tenancy"
-# Pin the functions to a private copy of the library, in the cluster's
-# directory: every later backend loads exactly this build.
-LIB="$CLUSTER_DIR/lib/vital_tenancy.so"
-mkdir -p "$CLUSTER_DIR/lib"
-cp "$RELEASE_LIB" "$LIB"
-chmod 755 "$CLUSTER_DIR/lib" "$LIB"
-lib_sum="$(md5sum "$LIB" | cut -d' ' -f1)"
-psql -X -q -v ON_ERROR_STOP=1 -d "$DB" \
-  -c "UPDATE pg_catalog.pg_proc SET probin = '${LIB%.so}' WHERE probin = '\$libdir/vital_tenancy'"
+pin_release_library "$DB"
+LIB="$PINNED_LIB"
 
 say "machine"
 echo "cpu:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), $(nproc) cores"
 echo "memory:   $(free -g | awk '/^Mem:/ {print $2}') GB"
 echo "postgres: $(psql -X -At -d "$DB" -c 'SELECT version()')"
 echo "settings: ${conf[*]}"
-echo "library:  $RELEASE_LIB (built $(stat -c %y "$RELEASE_LIB" | cut -d. -f1), md5 $lib_sum), loaded from a private copy"
+echo "library:  $RELEASE_LIB (built $(stat -c %y "$RELEASE_LIB" | cut -d. -f1), md5 $(md5sum "$LIB" | cut -d' ' -f1)), loaded from a private copy"
 echo "date:     $(date -u '+%Y-%m-%d %H:%M UTC'); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 say "generating data (bench/generate.sql)"

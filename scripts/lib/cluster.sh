@@ -42,3 +42,18 @@ cluster_stop() {
 install_extension() {
   cargo pgrx install --release --pg-config "$PG_BIN/pg_config" >/dev/null
 }
+
+# For the benchmarks: points a database's vital_tenancy functions at a
+# private copy of the release library in the cluster's directory, so that a
+# build installed meanwhile (cargo pgrx test installs a debug build) cannot
+# change the library under a running benchmark. Sets PINNED_LIB.
+RELEASE_LIB=target/release/libvital_tenancy.so
+pin_release_library() { # database
+  [ -f "$RELEASE_LIB" ] || { echo "bench: no $RELEASE_LIB: run without SKIP_INSTALL" >&2; return 1; }
+  PINNED_LIB="$CLUSTER_DIR/lib/vital_tenancy.so"
+  mkdir -p "$CLUSTER_DIR/lib"
+  cp "$RELEASE_LIB" "$PINNED_LIB"
+  chmod 755 "$CLUSTER_DIR/lib" "$PINNED_LIB"
+  psql -X -q -v ON_ERROR_STOP=1 -d "$1" \
+    -c "UPDATE pg_catalog.pg_proc SET probin = '${PINNED_LIB%.so}' WHERE probin = '\$libdir/vital_tenancy'"
+}

@@ -48,15 +48,7 @@ pub(super) fn disable_tenancy(
     // enabled (a catalog, say) locks nothing; and again once locked.
     let rel = owned_relation(table);
     if created_indexes(rel.oid).is_none() {
-        notice(
-            format!(
-                "table {} is not tenancy-enabled, nothing to do",
-                rel.display
-            ),
-            None,
-            None,
-        );
-        return;
+        return not_enabled(&rel);
     }
     let (rel, parts) = lock_tree(table);
     for part in &parts {
@@ -64,15 +56,7 @@ pub(super) fn disable_tenancy(
     }
     let Some(created_indexes) = created_indexes(rel.oid) else {
         // disabled by a concurrent call while we waited
-        notice(
-            format!(
-                "table {} is not tenancy-enabled, nothing to do",
-                rel.display
-            ),
-            None,
-            None,
-        );
-        return;
+        return not_enabled(&rel);
     };
 
     drop_audit_trigger(&rel, &parts);
@@ -151,4 +135,15 @@ pub(super) fn notice(message: String, detail: Option<String>, hint: Option<&str>
         report = report.set_hint(hint);
     }
     report.report(PgLogLevel::NOTICE);
+}
+
+fn not_enabled(rel: &Rel) {
+    notice(
+        format!(
+            "table {} is not tenancy-enabled, nothing to do",
+            rel.display
+        ),
+        None,
+        None,
+    );
 }
