@@ -12,6 +12,7 @@
 #
 # Usage: bench/audit.sh                (as root, from anywhere)
 # Env:   ROWS (100000)  RUNS (7)  BENCH_PORT (54335)  PG_BIN (see scripts/lib/cluster.sh)
+#        SKIP_SETUP=1 (skip scripts/setup.sh)
 #        SKIP_INSTALL=1 (use the build already installed into PG_BIN's PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +26,9 @@ VARIANTS=(trigger no_trigger trigger_no_history_index)
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
+if [ "${SKIP_SETUP:-0}" != 1 ]; then
+  bash scripts/setup.sh
+fi
 if [ "${SKIP_INSTALL:-0}" != 1 ]; then
   say "building and installing vital_tenancy (release) into $PG_BIN"
   install_extension
