@@ -166,13 +166,17 @@ fn transfer_resource(
             format!("tenant {new_owner} does not exist"),
         )
         .raise(),
-        Some(status @ (TenantStatus::Suspended | TenantStatus::Archived)) => error(
+        // Only an active tenant takes ownership: a tenant on trial may
+        // still end without becoming a customer, and what it owns would go
+        // with it.
+        Some(TenantStatus::Active) => {}
+        Some(status) => error(
             INVALID_PARAMETER_VALUE,
             format!("tenant {new_owner} is {}", status.as_str()),
         )
-        .detail("Resources can be transferred only to active and trial tenants.")
+        .detail("Resources can be transferred only to active tenants.")
+        .hint("Activate the tenant first with vital.set_tenant_status(…, 'active'), or share the resource with it.")
         .raise(),
-        Some(TenantStatus::Active | TenantStatus::Trial) => {}
     }
 
     let table = registered(table);

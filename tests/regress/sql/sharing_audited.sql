@@ -40,9 +40,9 @@ SELECT n, resource_id, action, old_mode, old_with, new_mode, new_with, actor_use
 SELECT vital.set_user_context('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb') IS NOT NULL AS bob,
        vital.set_tenant_context('b0000000-0000-4000-8000-000000000002') IS NOT NULL AS globex;
 SELECT vital.clone_resource('docs', '0000000a-0000-4000-8000-000000000002') IS NOT NULL AS cloned;
--- a platform admin, with no tenant context, transfers acme's row to hooli
+-- a platform admin, with no tenant context, transfers acme's row to globex
 SELECT vital.set_user_context('dddddddd-dddd-4ddd-8ddd-dddddddddddd') IS NOT NULL AS dave;
-SELECT vital.transfer_resource('docs', '0000000a-0000-4000-8000-000000000002', 'd0000000-0000-4000-8000-000000000004');
+SELECT vital.transfer_resource('docs', '0000000a-0000-4000-8000-000000000002', 'b0000000-0000-4000-8000-000000000002');
 SELECT n, resource_id, action, old_owner, new_owner, old_with, new_with, actor_user_id, actor_tenant_id
   FROM trail ORDER BY n;
 ROLLBACK;
