@@ -128,9 +128,6 @@ def test_concurrent_shares_both_succeed_and_the_later_one_wins():
 
 
 def test_concurrent_shares_are_both_audited():
-    with connection(SUPERUSER, autocommit=True) as conn:
-        if one(conn, "select to_regclass('vital.resource_sharing_audit') is null"):
-            pytest.skip("vital.resource_sharing_audit does not exist (branch audit not merged)")
     row = new_row()
     xid_a, xid_b = share_concurrently(row)
     with connection(SUPERUSER, autocommit=True) as conn, conn.cursor() as cur:
