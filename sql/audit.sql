@@ -59,10 +59,11 @@ CREATE TRIGGER resource_sharing_audit_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON vital.resource_sharing_audit
     FOR EACH STATEMENT EXECUTE FUNCTION vital.refuse_audit_change();
 
--- Only enable_tenancy (with raised rights) attaches the audit trigger: a
--- user attaching it to a table of their own could fill other tenants' view
--- of the trail.
-REVOKE EXECUTE ON FUNCTION vital.audit_sharing() FROM PUBLIC;
+-- vital.audit_sharing() keeps EXECUTE for PUBLIC: PostgreSQL checks it
+-- when a table's owner creates or attaches a partition of a protected
+-- table (the partition inherits the row trigger). Attaching the function
+-- to a table of one's own gains nothing: it refuses to record anything
+-- for a table that is not registered by vital.enable_tenancy (55000).
 REVOKE EXECUTE ON FUNCTION vital.refuse_audit_change() FROM PUBLIC;
 
 -- pg_dump keeps the trail, and its sequence's position.

@@ -1,29 +1,49 @@
 //! vital_tenancy: multi-tenant isolation enforced inside PostgreSQL.
 //!
-//! - `settings`: the superuser-only settings that hold the context
-//! - `context`: reading and setting the tenant and user context
-//! - `jwt`: the user named by PostgREST's JWT claims
-//! - `access`: the access checks RLS policies call
-//! - `plans`: rewriting those checks at plan time, and invalidating cached plans
-//! - `audit`: the sharing audit trail's trigger and read check
-//! - `registry`: tenants, memberships, platform admins
-//! - `privileged`: the raised rights the registry functions use
-//! - `errors`: every user-facing error, with its SQLSTATE
+//! The modules, in layers: each imports only from the layers below it.
+//!
+//! 1. Foundations, importing nothing of ours but `errors`:
+//!    - `errors`: every user-facing message with its SQLSTATE; PostgreSQL's
+//!      errors kept whole through SPI; no backtrace ever shown
+//!    - `ids`: uuid conversions between pgrx and the `uuid` crate
+//!    - `vocabulary`: the sharing columns, modes, resource types, usable
+//!      tenant states and audit triggers, defined once
+//!    - `spi`: the one way SQL is run
+//!    - `privileged`: the raised rights the registry and installer use
+//!    - `regclass`: `regclass` as an argument type
+//!    - `jwt`: the `sub` claim of PostgREST's `request.jwt.claims`
+//!    - `settings`: the superuser-only settings that hold the context
+//! 2. `context`: reading who the session acts for
+//! 3. `registry`: tenants, memberships, platform admins
+//! 4. `access/` (`rules`: the visibility rule and the admin cache;
+//!    `rewrite`: the rule at plan time, and keeping cached plans honest;
+//!    the SQL-callable checks) and `session` (the checked setters)
+//! 5. `audit/`: the sharing audit trail, one file per phase
+//! 6. `sharing/`: share, unshare, transfer, clone
+//! 7. `installer/`: enable_tenancy, disable_tenancy, tenancy_status
+//!
+//! This file wires every callback PostgreSQL calls us back through, in
+//! `_PG_init`; no module registers one on its own.
 
 mod access;
 mod audit;
 mod context;
 mod errors;
+mod ids;
 mod installer;
 mod jwt;
-mod plans;
 mod privileged;
 mod regclass;
 mod registry;
+mod session;
 mod settings;
 mod sharing;
+mod spi;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
+mod vocabulary;
+
+use pgrx::pg_sys;
 
 pgrx::pg_module_magic!();
 
@@ -36,7 +56,7 @@ pgrx::extension_sql_file!(
 pgrx::extension_sql_file!(
     "../sql/audit.sql",
     name = "audit",
-    requires = ["installer", audit::can_read_sharing_audit,]
+    requires = ["installer", audit::read::can_read_sharing_audit,]
 );
 pgrx::extension_sql_file!(
     "../sql/registry_policies.sql",
@@ -53,15 +73,38 @@ pgrx::extension_sql_file!(
         access::can_modify_resource,
         context::get_current_tenant_id,
         context::current_user_id,
-        plans::simplify_can_access_resource,
-        plans::simplify_can_modify_resource,
+        access::rewrite::simplify_can_access_resource,
+        access::rewrite::simplify_can_modify_resource,
     ]
 );
 
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    settings::init();
-    plans::init();
+    errors::init();
+    settings::init(access::rewrite::context_changed);
+    // SAFETY: registers #[pg_guard] callbacks for the life of the backend
+    // (PostgreSQL offers no way to unregister the cache ones), once: a
+    // library is initialised once per process.
+    unsafe {
+        pg_sys::RegisterXactCallback(
+            Some(access::rewrite::transaction_ended),
+            std::ptr::null_mut(),
+        );
+        pg_sys::RegisterXactCallback(Some(audit::buffer::transaction_ended), std::ptr::null_mut());
+        pg_sys::RegisterSubXactCallback(
+            Some(audit::buffer::subtransaction_ended),
+            std::ptr::null_mut(),
+        );
+        pg_sys::CacheRegisterRelcacheCallback(
+            Some(audit::layout::relation_changed),
+            pg_sys::Datum::from(0),
+        );
+        pg_sys::CacheRegisterSyscacheCallback(
+            pg_sys::SysCacheIdentifier::NAMESPACEOID as i32,
+            Some(audit::layout::schema_changed),
+            pg_sys::Datum::from(0),
+        );
+    }
 }
 
 #[cfg(test)]

@@ -3,15 +3,17 @@
 
 use pgrx::datum::DatumWithOid;
 use pgrx::prelude::*;
-use pgrx::spi::SpiClient;
 use uuid::Uuid;
 
-use crate::context::{current_user, from_pg, to_pg};
+use crate::context::current_user;
 use crate::errors::{
     error, one_of, required, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE, NO_DATA_FOUND,
     UNIQUE_VIOLATION,
 };
+use crate::ids::{from_pg, to_pg};
 use crate::privileged::{as_registry_owner, caller_is_superuser, calling_role};
+use crate::spi;
+use crate::vocabulary::USABLE_TENANT_STATES;
 
 pub(crate) const PLATFORM_TENANT: Uuid = Uuid::from_u128(1);
 
@@ -47,39 +49,28 @@ impl TenantStatus {
             TenantStatus::Archived => "archived",
         }
     }
+
+    /// Whether a context may be set to a tenant in this state, and
+    /// memberships in it count.
+    pub(crate) fn is_usable(self) -> bool {
+        USABLE_TENANT_STATES.contains(&self.as_str())
+    }
+}
+
+/// [`USABLE_TENANT_STATES`] as a query parameter (`t.status = any($n)`).
+fn usable_states() -> DatumWithOid<'static> {
+    USABLE_TENANT_STATES.to_vec().into()
 }
 
 /// Runs a registry query with the registry owner's rights and returns the
 /// first column of the first row, if any.
 fn lookup<T: FromDatum + IntoDatum>(query: &str, args: &[DatumWithOid]) -> Option<T> {
-    as_registry_owner(|| {
-        Spi::connect(|client| {
-            let rows = client.select(query, Some(1), args)?;
-            if rows.is_empty() {
-                Ok(None)
-            } else {
-                rows.first().get_one::<T>()
-            }
-        })
-        .unwrap_or_else(|e| spi_failure(e))
-    })
+    as_registry_owner(|| spi::select_value(query, args))
 }
 
 /// Runs a registry change with the registry owner's rights; returns the rows touched.
 fn change(query: &str, args: &[DatumWithOid]) -> usize {
-    as_registry_owner(|| {
-        Spi::connect_mut(|client: &mut SpiClient| client.update(query, None, args).map(|t| t.len()))
-            .unwrap_or_else(|e| spi_failure(e))
-    })
-}
-
-fn spi_failure(e: pgrx::spi::Error) -> ! {
-    error(
-        pgrx::PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-        "vital_tenancy registry query failed",
-    )
-    .detail(e.to_string())
-    .raise()
+    as_registry_owner(|| spi::execute(query, args))
 }
 
 pub(crate) fn tenant_status(tenant: Uuid) -> Option<TenantStatus> {
@@ -98,25 +89,28 @@ pub(crate) fn is_admin(user: Uuid) -> bool {
     .unwrap_or(false)
 }
 
-/// An active member of an active or trial tenant, or a platform admin.
+/// An active member of a usable tenant, or a platform admin.
 pub(crate) fn has_access(user: Uuid, tenant: Uuid) -> bool {
-    is_admin(user)
-        || lookup::<bool>(
-            "select true from vital.user_tenants m join vital.tenants t on t.id = m.tenant_id
-              where m.user_id = $1 and m.tenant_id = $2 and m.status = 'active'
-                and t.status in ('active', 'trial')",
-            &[to_pg(user).into(), to_pg(tenant).into()],
-        )
-        .unwrap_or(false)
+    is_admin(user) || active_role(user, tenant).is_some()
 }
 
-/// The role of an active membership in an active or trial tenant.
+/// An active membership, whatever the tenant's status.
+pub(crate) fn is_active_member(user: Uuid, tenant: Uuid) -> bool {
+    lookup::<bool>(
+        "select true from vital.user_tenants m
+          where m.user_id = $1 and m.tenant_id = $2 and m.status = 'active'",
+        &[to_pg(user).into(), to_pg(tenant).into()],
+    )
+    .unwrap_or(false)
+}
+
+/// The role of an active membership in a usable tenant.
 fn active_role(user: Uuid, tenant: Uuid) -> Option<String> {
     lookup::<String>(
         "select m.role from vital.user_tenants m join vital.tenants t on t.id = m.tenant_id
           where m.user_id = $1 and m.tenant_id = $2 and m.status = 'active'
-            and t.status in ('active', 'trial')",
-        &[to_pg(user).into(), to_pg(tenant).into()],
+            and t.status = any($3)",
+        &[to_pg(user).into(), to_pg(tenant).into(), usable_states()],
     )
 }
 
@@ -251,8 +245,8 @@ fn administered_tenants() -> Vec<pgrx::Uuid> {
         "select coalesce(array_agg(m.tenant_id), '{}') from vital.user_tenants m
            join vital.tenants t on t.id = m.tenant_id
           where m.user_id = $1 and m.status = 'active' and m.role in ('owner', 'admin')
-            and t.status in ('active', 'trial')",
-        &[to_pg(user).into()],
+            and t.status = any($2)",
+        &[to_pg(user).into(), usable_states()],
     )
     .unwrap_or_default()
 }
@@ -315,23 +309,17 @@ fn create_tenant(
             .raise()
     }
     let id = as_registry_owner(|| {
-        Spi::connect_mut(|client| {
-            client
-                .update(
-                    "insert into vital.tenants (id, slug, name, tenant_type, subscription_tier)
-                     values (coalesce($1, gen_random_uuid()), $2, $3, $4, $5) returning id",
-                    None,
-                    &[
-                        id.into(),
-                        slug.into(),
-                        name.into(),
-                        tenant_type.into(),
-                        tier.into(),
-                    ],
-                )
-                .and_then(|rows| rows.first().get_one::<pgrx::Uuid>())
-        })
-        .unwrap_or_else(|e| spi_failure(e))
+        spi::run_value::<pgrx::Uuid>(
+            "insert into vital.tenants (id, slug, name, tenant_type, subscription_tier)
+             values (coalesce($1, gen_random_uuid()), $2, $3, $4, $5) returning id",
+            &[
+                id.into(),
+                slug.into(),
+                name.into(),
+                tenant_type.into(),
+                tier.into(),
+            ],
+        )
     });
     id.expect("insert ... returning yields the new id")
 }

@@ -5,13 +5,18 @@
 //! and the copy handed to parallel workers all come from PostgreSQL and stay
 //! correct. The settings are superuser-only (`Suset`): a client can read them
 //! but never assign them; only the native functions in `context` assign them,
-//! after their checks.
+//! after their checks (in `session`).
+//!
+//! This module is at the bottom of the layers: what must happen when the
+//! context changes (invalidating plans) is passed in by `lib.rs`.
 
 use std::ffi::{c_char, c_void, CStr, CString};
 
 use pgrx::guc::{GucContext, GucFlags, GucRegistry, GucSetting};
 use pgrx::pg_sys;
 use pgrx::prelude::*;
+
+use crate::errors::INVALID_TEXT_REPRESENTATION;
 
 pub(crate) const TENANT_ID: &CStr = c"vital.tenant_id";
 pub(crate) const USER_ID: &CStr = c"vital.user_id";
@@ -30,9 +35,20 @@ pub(crate) static USER_ID_SETTING: GucSetting<Option<CString>> =
 /// which clients can write that setting.
 pub(crate) static TRUST_JWT_CLAIMS_SETTING: GucSetting<bool> = GucSetting::<bool>::new(false);
 
-pub(crate) fn init() {
-    // SAFETY: the check hook is a #[pg_guard] function that cannot unwind
-    // into PostgreSQL, and the settings are 'static.
+/// The assign hook of the two context settings: runs on every change,
+/// including rollbacks, resets and `DISCARD ALL`.
+pub(crate) type ContextChanged = unsafe extern "C-unwind" fn(*const c_char, *mut c_void);
+
+/// Registers the settings. Their flags, and why:
+/// - `vital.tenant_id`, `vital.user_id`: `Suset` so that no client can
+///   assign them (only our checked functions do, with superuser authority);
+///   no flags, so they are shown, reset by `RESET ALL` and `DISCARD ALL`,
+///   and copied into parallel workers like any setting;
+/// - `vital.trust_jwt_claims`: `Suset`, because turning it on is a decision
+///   about which clients can write `request.jwt.claims`; default flags.
+pub(crate) fn init(context_changed: ContextChanged) {
+    // SAFETY: the hooks are #[pg_guard] functions that cannot unwind into
+    // PostgreSQL, and the settings are 'static.
     unsafe {
         GucRegistry::define_string_guc_with_hooks(
             TENANT_ID,
@@ -42,7 +58,7 @@ pub(crate) fn init() {
             GucContext::Suset,
             GucFlags::empty(),
             Some(check_uuid_or_empty),
-            Some(crate::plans::context_changed),
+            Some(context_changed),
             None,
         );
         GucRegistry::define_string_guc_with_hooks(
@@ -53,7 +69,7 @@ pub(crate) fn init() {
             GucContext::Suset,
             GucFlags::empty(),
             Some(check_uuid_or_empty),
-            Some(crate::plans::context_changed),
+            Some(context_changed),
             None,
         );
     }
@@ -104,42 +120,48 @@ unsafe extern "C-unwind" fn check_uuid_or_empty(
     }
     // SAFETY: these are PostgreSQL's documented way for a check hook to shape its error.
     unsafe {
-        pg_sys::GUC_check_errcode(PgSqlErrorCode::ERRCODE_INVALID_TEXT_REPRESENTATION as i32);
+        pg_sys::GUC_check_errcode(INVALID_TEXT_REPRESENTATION as i32);
         pg_sys::GUC_check_errdetail_string =
             pg_sys::pstrdup(c"The value must be a UUID, or empty for none.".as_ptr());
     }
     false
 }
 
-/// The raw bytes of a string setting, without copying: the bytes stay valid
-/// until the setting next changes, which cannot happen while a caller holds
-/// them within one function call.
-pub(crate) fn raw_bytes(setting: &'static GucSetting<Option<CString>>) -> &'static [u8] {
-    // SAFETY: PostgreSQL owns the string and keeps the pointer either NULL or
-    // pointing at a NUL-terminated value; we only read it.
-    unsafe {
+/// Calls `f` with the raw bytes of one of our string settings, without
+/// copying them. The borrow ends with `f`: PostgreSQL frees the string when
+/// the setting next changes, which nothing `f` does here can cause.
+pub(crate) fn with_value<R>(
+    setting: &'static GucSetting<Option<CString>>,
+    f: impl FnOnce(&[u8]) -> R,
+) -> R {
+    // SAFETY: PostgreSQL owns the string and keeps the pointer either NULL
+    // or pointing at a NUL-terminated value; we only read it, within f.
+    let bytes = unsafe {
         let raw = *setting.as_ptr();
         if raw.is_null() {
-            b""
+            &b""[..]
         } else {
             CStr::from_ptr(raw).to_bytes()
         }
-    }
+    };
+    f(bytes)
 }
 
-/// The value of a setting we do not own (such as `request.jwt.claims`), or
-/// None when it does not exist in this session. Borrowed, not copied.
-pub(crate) fn foreign_raw_bytes(name: &CStr) -> Option<&'static [u8]> {
+/// Calls `f` with the value of a setting we do not own (such as
+/// `request.jwt.claims`), or None when it does not exist in this session.
+/// Borrowed for the duration of `f`, not copied.
+pub(crate) fn with_foreign_value<R>(name: &CStr, f: impl FnOnce(Option<&[u8]>) -> R) -> R {
     // SAFETY: GetConfigOption with missing_ok returns NULL or a pointer into
-    // the setting's storage, valid until the setting changes.
-    unsafe {
+    // the setting's storage, valid until the setting changes (not within f).
+    let bytes = unsafe {
         let raw = pg_sys::GetConfigOption(name.as_ptr(), true, false);
         if raw.is_null() {
             None
         } else {
             Some(CStr::from_ptr(raw).to_bytes())
         }
-    }
+    };
+    f(bytes)
 }
 
 /// How long an assignment lasts.
@@ -160,7 +182,7 @@ impl Lifetime {
 }
 
 /// Assigns one of our settings through PostgreSQL's machinery, with superuser
-/// authority: the callers in `context` have done the checks that authority
+/// authority: the callers in `session` have done the checks that authority
 /// stands for. Behaves exactly like `SET` / `SET LOCAL` from there on.
 pub(crate) fn assign(name: &CStr, value: &str, lifetime: Lifetime) {
     let value = CString::new(value).expect("a UUID or empty string has no NUL byte");

@@ -1,77 +1,28 @@
-//! What the installer reads from the catalogs, and how it runs its statements.
+//! What the installer reads from the catalogs.
 
-use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
-use pgrx::prelude::*;
-use pgrx::spi::SpiHeapTupleData;
-use pgrx::PgSqlErrorCode;
 
-use crate::errors::{error, INSUFFICIENT_PRIVILEGE};
+use crate::errors::{error, INSUFFICIENT_PRIVILEGE, UNDEFINED_TABLE};
 use crate::privileged::{caller_is_superuser, calling_role};
 use crate::regclass::RegClass;
+use crate::spi::{self, flag, oid, text, Row};
+use crate::vocabulary::{column_names, Column, COLUMNS};
 
-use super::objects::*;
-use PgSqlErrorCode::ERRCODE_UNDEFINED_TABLE as UNDEFINED_TABLE;
+use super::objects::{ExistingIndex, FoundColumn, Policy, POLICIES};
 
-pub(super) fn spi_failure(e: pgrx::spi::Error) -> ! {
-    error(
-        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-        "vital_tenancy installer query failed",
-    )
-    .detail(e.to_string())
-    .raise()
-}
-
-/// Runs a statement of any kind. SPI then takes a fresh snapshot for each
-/// statement, so reads see what committed while we waited for a lock, and
-/// what this call changed so far.
-pub(super) fn execute(sql: &str, args: &[DatumWithOid]) {
-    Spi::connect_mut(|client| client.update(sql, None, args).map(|_| ()))
-        .unwrap_or_else(|e| spi_failure(e))
-}
-
-/// Reads rows with a fresh snapshot (see [`execute`]), each mapped by `f`.
-pub(super) fn fresh_rows<T>(
+/// Reads rows with a fresh snapshot (see `spi`), or with the statement's
+/// (for the STABLE status report).
+fn read<T>(
     sql: &str,
-    args: &[DatumWithOid],
-    f: impl Fn(&SpiHeapTupleData) -> pgrx::spi::Result<T>,
+    args: &[pgrx::datum::DatumWithOid],
+    fresh: bool,
+    f: impl Fn(&Row) -> pgrx::spi::Result<T>,
 ) -> Vec<T> {
-    Spi::connect_mut(|client| {
-        let table = client.update(sql, None, args)?;
-        table
-            .map(|row| f(&row))
-            .collect::<pgrx::spi::Result<Vec<T>>>()
-    })
-    .unwrap_or_else(|e| spi_failure(e))
-}
-
-/// Reads rows without changing anything (for the STABLE status report).
-pub(super) fn rows<T>(
-    sql: &str,
-    args: &[DatumWithOid],
-    f: impl Fn(&SpiHeapTupleData) -> pgrx::spi::Result<T>,
-) -> Vec<T> {
-    Spi::connect(|client| {
-        let table = client.select(sql, None, args)?;
-        table
-            .map(|row| f(&row))
-            .collect::<pgrx::spi::Result<Vec<T>>>()
-    })
-    .unwrap_or_else(|e| spi_failure(e))
-}
-
-pub(super) fn text(row: &SpiHeapTupleData, column: &str) -> pgrx::spi::Result<String> {
-    Ok(row.get_by_name::<String, _>(column)?.unwrap_or_default())
-}
-
-pub(super) fn flag(row: &SpiHeapTupleData, column: &str) -> pgrx::spi::Result<bool> {
-    Ok(row.get_by_name::<bool, _>(column)?.unwrap_or(false))
-}
-
-pub(super) fn oid(row: &SpiHeapTupleData, column: &str) -> pgrx::spi::Result<Oid> {
-    Ok(row
-        .get_by_name::<Oid, _>(column)?
-        .unwrap_or(pg_sys::InvalidOid))
+    if fresh {
+        spi::run_rows(sql, args, f)
+    } else {
+        spi::select_rows(sql, args, f)
+    }
 }
 
 /// A relation as the installer sees it.
@@ -110,12 +61,13 @@ pub(super) const REL_COLUMNS: &str = "
            exists (select from pg_inherits i where i.inhparent = c.oid) as has_children,
            c.relrowsecurity as row_security, c.relforcerowsecurity as force_row_security,
            c.relowner as owner, pg_has_role($1, c.relowner, 'USAGE') as caller_owns,
-           coalesce((select a.atttypid = 1043 from pg_attribute a
+           coalesce((select a.atttypid = 'pg_catalog.varchar'::pg_catalog.regtype
+                       from pg_attribute a
                       where a.attrelid = c.oid and a.attname = 'sharing_mode'
                         and not a.attisdropped), false) as mode_is_varchar
       from pg_class c join pg_namespace n on n.oid = c.relnamespace";
 
-pub(super) fn rel_from_row(row: &SpiHeapTupleData) -> pgrx::spi::Result<Rel> {
+pub(super) fn rel_from_row(row: &Row) -> pgrx::spi::Result<Rel> {
     Ok(Rel {
         oid: oid(row, "oid")?,
         display: text(row, "display")?,
@@ -137,7 +89,7 @@ pub(super) fn rel_from_row(row: &SpiHeapTupleData) -> pgrx::spi::Result<Rel> {
 }
 
 pub(super) fn relation(relid: Oid) -> Option<Rel> {
-    fresh_rows(
+    spi::run_rows(
         &format!("{REL_COLUMNS} where c.oid = $2"),
         &[calling_role().into(), relid.into()],
         rel_from_row,
@@ -155,12 +107,12 @@ pub(super) fn descendants(relid: Oid, fresh: bool) -> Vec<Rel> {
              select i.inhrelid from pg_inherits i join tree t on i.inhparent = t.relid)
          {REL_COLUMNS} join tree on tree.relid = c.oid order by c.oid"
     );
-    let args = [calling_role().into(), relid.into()];
-    if fresh {
-        fresh_rows(&sql, &args, rel_from_row)
-    } else {
-        rows(&sql, &args, rel_from_row)
-    }
+    read(
+        &sql,
+        &[calling_role().into(), relid.into()],
+        fresh,
+        rel_from_row,
+    )
 }
 
 /// The relation named by `table`, which the caller must own (or be a superuser).
@@ -209,8 +161,8 @@ pub(super) fn lock_tree(table: RegClass) -> (Rel, Vec<Rel>) {
     (rel, parts)
 }
 
-pub(super) fn found_columns(relid: Oid) -> Vec<Found> {
-    fresh_rows(
+pub(super) fn found_columns(relid: Oid) -> Vec<FoundColumn> {
+    spi::run_rows(
         "select a.attname::text as name, a.atttypid, a.atttypmod,
                 format_type(a.atttypid, a.atttypmod) as type_name,
                 a.attnotnull, a.attgenerated <> '' as generated,
@@ -218,14 +170,14 @@ pub(super) fn found_columns(relid: Oid) -> Vec<Found> {
            from pg_attribute a
            left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
           where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped
-            and a.attname in ('tenant_id', 'is_shared', 'sharing_mode', 'shared_with', 'resource_type')",
-        &[relid.into()],
+            and a.attname = any ($2)",
+        &[relid.into(), column_names().into()],
         |row| {
             let name = text(row, "name")?;
-            let Some(column) = COLUMNS.into_iter().find(|c| c.name() == name) else {
+            let Some(column) = COLUMNS.into_iter().find(|c: &Column| c.name() == name) else {
                 return Ok(None);
             };
-            Ok(Some(Found {
+            Ok(Some(FoundColumn {
                 column,
                 type_oid: oid(row, "atttypid")?,
                 typmod: row.get_by_name::<i32, _>("atttypmod")?.unwrap_or(-1),
@@ -242,7 +194,7 @@ pub(super) fn found_columns(relid: Oid) -> Vec<Found> {
 }
 
 pub(super) fn primary_key(relid: Oid) -> Vec<String> {
-    fresh_rows(
+    spi::run_rows(
         "select a.attname::text as name
            from pg_index i
            join pg_attribute a on a.attrelid = i.indrelid and a.attnum = any (i.indkey)
@@ -254,7 +206,7 @@ pub(super) fn primary_key(relid: Oid) -> Vec<String> {
 }
 
 pub(super) fn existing_indexes(relid: Oid) -> Vec<ExistingIndex> {
-    fresh_rows(
+    spi::run_rows(
         "select i.indexrelid, ic.relname::text as name, am.amname::text as method, i.indnatts::int4 as columns,
                 a.attname::text as first_column, pg_get_expr(i.indpred, i.indrelid) as predicate,
                 i.indisvalid and i.indisready as valid, coalesce(opc.opcdefault, false) as default_opclass
@@ -296,7 +248,7 @@ pub(super) fn policies_of(relid: Oid, fresh: bool) -> Vec<ExistingPolicy> {
                       pg_get_expr(p.polqual, p.polrelid) as qual,
                       pg_get_expr(p.polwithcheck, p.polrelid) as with_check
                  from pg_policy p where p.polrelid = $1 order by p.polname";
-    let map = |row: &SpiHeapTupleData| {
+    let map = |row: &Row| {
         Ok(ExistingPolicy {
             name: text(row, "name")?,
             polcmd: text(row, "polcmd")?,
@@ -306,11 +258,7 @@ pub(super) fn policies_of(relid: Oid, fresh: bool) -> Vec<ExistingPolicy> {
             with_check: row.get_by_name::<String, _>("with_check")?,
         })
     };
-    if fresh {
-        fresh_rows(sql, &[relid.into()], map)
-    } else {
-        rows(sql, &[relid.into()], map)
-    }
+    read(sql, &[relid.into()], fresh, map)
 }
 
 /// How a relation's policies compare with what the installer puts there.

@@ -1,22 +1,22 @@
 //! `disable_tenancy`: takes a table out of vital_tenancy's row-level security.
 
-use pgrx::pg_sys::panic::ErrorReport;
 use pgrx::pg_sys::Oid;
 use pgrx::prelude::*;
-use pgrx::{PgLogLevel, PgSqlErrorCode};
 
-use crate::errors::required;
+use crate::errors::{notice, required};
 use crate::privileged::as_registry_owner;
 use crate::regclass::RegClass;
+use crate::spi::{self, execute};
+use crate::vocabulary::COLUMNS;
 
-use super::catalog::*;
-use super::objects::*;
+use super::catalog::{lock_tree, owned_relation, policies_of, require_owner, Rel};
+use super::objects::{Policy, POLICIES};
 use super::trigger::drop_audit_trigger;
 
 /// For a registered table, the indexes enable_tenancy created that are still
 /// there, by qualified name; None for a table not registered.
 pub(super) fn created_indexes(relid: Oid) -> Option<Vec<String>> {
-    fresh_rows(
+    spi::run_rows(
         "select array(select format('%I.%I', n.nspname, c.relname)
                         from pg_index i
                         join pg_class c on c.oid = i.indexrelid
@@ -114,36 +114,17 @@ pub(super) fn disable_tenancy(
     });
 
     for (table, others) in kept_on {
-        notice(
-            format!("row-level security stays enabled on table {table}"),
-            Some(format!("Other policies remain on it: {}.", others.join(", "))),
-            Some("Drop them and run ALTER TABLE … DISABLE ROW LEVEL SECURITY if the table should be open."),
-        );
+        notice(format!("row-level security stays enabled on table {table}"))
+            .detail(format!("Other policies remain on it: {}.", others.join(", ")))
+            .hint("Drop them and run ALTER TABLE … DISABLE ROW LEVEL SECURITY if the table should be open.")
+            .send();
     }
-}
-
-pub(super) fn notice(message: String, detail: Option<String>, hint: Option<&str>) {
-    let mut report = ErrorReport::new(
-        PgSqlErrorCode::ERRCODE_SUCCESSFUL_COMPLETION,
-        message,
-        "vital_tenancy",
-    );
-    if let Some(detail) = detail {
-        report = report.set_detail(detail);
-    }
-    if let Some(hint) = hint {
-        report = report.set_hint(hint);
-    }
-    report.report(PgLogLevel::NOTICE);
 }
 
 fn not_enabled(rel: &Rel) {
-    notice(
-        format!(
-            "table {} is not tenancy-enabled, nothing to do",
-            rel.display
-        ),
-        None,
-        None,
-    );
+    notice(format!(
+        "table {} is not tenancy-enabled, nothing to do",
+        rel.display
+    ))
+    .send();
 }

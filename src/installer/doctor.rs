@@ -4,8 +4,9 @@ use pgrx::prelude::*;
 
 use crate::privileged::calling_role;
 use crate::regclass::RegClass;
+use crate::spi;
 
-use super::catalog::*;
+use super::catalog::{audit_policies, descendants, policies_of, rel_from_row, Rel, REL_COLUMNS};
 use super::trigger::audit_triggers_ok;
 
 pub(super) type StatusRow = (RegClass, bool, bool, bool, Vec<String>, Option<bool>, bool);
@@ -27,7 +28,7 @@ pub(super) fn tenancy_status() -> TableIterator<
         name!(healthy, bool),
     ),
 > {
-    let registered = rows(
+    let registered = spi::select_rows(
         &format!(
             "{REL_COLUMNS} join vital.tenant_tables t on t.table_name::oid = c.oid
               order by c.oid::regclass::text"

@@ -29,15 +29,21 @@ mod trigger;
 
 use pgrx::prelude::*;
 
-use crate::context::from_pg;
 use crate::errors::{error, one_of, required, INVALID_PARAMETER_VALUE};
+use crate::ids::from_pg;
 use crate::privileged::{as_registry_owner, as_table_owner, calling_role};
 use crate::regclass::RegClass;
 use crate::registry::tenant_status;
+use crate::spi::{self, execute, flag, text};
+use crate::vocabulary::{Column, COLUMNS, DEFAULT_SHARING_MODES, PRIVATE};
 
-use catalog::*;
-use objects::*;
-use refusals::*;
+use catalog::{
+    audit_policies, existing_indexes, found_columns, lock_tree, owned_relation, policies_of, Rel,
+};
+use objects::{FoundColumn, CHECKS, FOREIGN_KEY, INDEXES};
+use refusals::{
+    compatible_columns, refuse_partition, refuse_unprotectable, single_column_primary_key,
+};
 use trigger::install_audit_trigger;
 
 /// Puts a table under vital_tenancy's row-level security; see the README.
@@ -100,10 +106,11 @@ fn enable_tenancy(
 /// Returns whether a backfill is needed.
 fn add_columns(
     rel: &Rel,
-    found: &[Found],
+    found: &[FoundColumn],
     default_owner: pgrx::Uuid,
     default_sharing: &str,
 ) -> bool {
+    use Column::{IsShared, ResourceType, SharedWith, SharingMode, TenantId};
     let has = |c: Column| found.iter().find(|f| f.column == c);
     let owner = from_pg(default_owner);
     // Rows without an owner are adopted: default owner, default sharing.
@@ -125,7 +132,7 @@ fn add_columns(
             // Every row is adopted: the default sharing, unless some
             // sharing column already holds values to overwrite row by row.
             _ if adopt_all => sharing_missing.then(|| match column {
-                IsShared => (default_sharing != "private").to_string(),
+                IsShared => (default_sharing != PRIVATE).to_string(),
                 SharingMode => format!("'{default_sharing}'"),
                 _ => "'{}'".to_string(),
             }),
@@ -183,7 +190,7 @@ fn backfill(rel: &Rel, default_owner: pgrx::Uuid, default_sharing: &str) {
     });
 }
 
-fn set_not_null_and_defaults(rel: &Rel, found: &[Found]) {
+fn set_not_null_and_defaults(rel: &Rel, found: &[FoundColumn]) {
     let mut clauses = Vec::new();
     for f in found {
         let name = f.column.name();
@@ -204,7 +211,7 @@ fn set_not_null_and_defaults(rel: &Rel, found: &[Found]) {
 }
 
 fn add_constraints(rel: &Rel) {
-    let existing = fresh_rows(
+    let existing = spi::run_rows(
         "select conname::text as name from pg_constraint where conrelid = $1",
         &[rel.oid.into()],
         |row| text(row, "name"),
@@ -214,7 +221,7 @@ fn add_constraints(rel: &Rel) {
         .filter(|(name, _)| !existing.iter().any(|e| e == name))
         .map(|(name, check)| format!("ADD CONSTRAINT {name} {check}"))
         .collect();
-    let has_foreign_key = fresh_rows(
+    let has_foreign_key = spi::run_rows(
         "select exists (
              select from pg_constraint c
               where c.conrelid = $1 and c.contype = 'f'

@@ -3,110 +3,10 @@
 
 use pgrx::pg_sys::Oid;
 
-// Built-in type OIDs, fixed since PostgreSQL 8.x.
-pub(super) const BOOLOID: Oid = Oid::from_u32(16);
-pub(super) const TEXTOID: Oid = Oid::from_u32(25);
-pub(super) const VARCHAROID: Oid = Oid::from_u32(1043);
-pub(super) const UUIDOID: Oid = Oid::from_u32(2950);
-pub(super) const UUIDARRAYOID: Oid = Oid::from_u32(2951);
-/// `varchar(n)` is stored with typmod n + VARHDRSZ.
-pub(super) const VARHDRSZ: i32 = 4;
-
-pub(super) const SHARING_MODES: &[&str] = &["private", "global", "selective"];
-pub(super) const DEFAULT_SHARING_MODES: &[&str] = &["private", "global"];
-pub(super) const RESOURCE_TYPES: &[&str] = &["platform", "solution", "industry", "custom"];
-
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Column {
-    TenantId,
-    IsShared,
-    SharingMode,
-    SharedWith,
-    ResourceType,
-}
-
-pub(super) use Column::*;
-
-pub(super) const COLUMNS: [Column; 5] = [TenantId, IsShared, SharingMode, SharedWith, ResourceType];
-
-impl Column {
-    pub(super) fn name(self) -> &'static str {
-        match self {
-            TenantId => "tenant_id",
-            IsShared => "is_shared",
-            SharingMode => "sharing_mode",
-            SharedWith => "shared_with",
-            ResourceType => "resource_type",
-        }
-    }
-
-    /// The type the installer gives the column when it adds it.
-    pub(super) fn sql_type(self) -> &'static str {
-        match self {
-            TenantId => "uuid",
-            IsShared => "boolean",
-            SharingMode | ResourceType => "text",
-            SharedWith => "uuid[]",
-        }
-    }
-
-    /// The types an existing column may have, for messages.
-    pub(super) fn accepted_types(self) -> &'static str {
-        match self {
-            SharingMode | ResourceType => "text or varchar",
-            other => other.sql_type(),
-        }
-    }
-
-    /// The words a text column must be able to hold.
-    pub(super) fn words(self) -> &'static [&'static str] {
-        match self {
-            SharingMode => SHARING_MODES,
-            ResourceType => RESOURCE_TYPES,
-            _ => &[],
-        }
-    }
-
-    pub(super) fn accepts(self, type_oid: Oid, typmod: i32) -> bool {
-        match self {
-            TenantId => type_oid == UUIDOID,
-            IsShared => type_oid == BOOLOID,
-            SharedWith => type_oid == UUIDARRAYOID,
-            SharingMode | ResourceType => {
-                let longest = self.words().iter().map(|w| w.len()).max().unwrap_or(0);
-                type_oid == TEXTOID
-                    || (type_oid == VARCHAROID
-                        && (typmod < 0 || (typmod - VARHDRSZ) as usize >= longest))
-            }
-        }
-    }
-
-    /// The default the column keeps once installed.
-    pub(super) fn default_sql(self) -> &'static str {
-        match self {
-            TenantId => "vital.get_current_tenant_id()",
-            IsShared => "false",
-            SharingMode => "'private'",
-            SharedWith => "'{}'",
-            ResourceType => "'custom'",
-        }
-    }
-
-    /// That default as `pg_get_expr` shows it, on a column of this type.
-    pub(super) fn default_shown(self, varchar: bool) -> String {
-        let text = if varchar { "character varying" } else { "text" };
-        match self {
-            TenantId => "vital.get_current_tenant_id()".into(),
-            IsShared => "false".into(),
-            SharingMode => format!("'private'::{text}"),
-            SharedWith => "'{}'::uuid[]".into(),
-            ResourceType => format!("'custom'::{text}"),
-        }
-    }
-}
+use crate::vocabulary::Column;
 
 /// A column as the catalog describes it.
-pub(super) struct Found {
+pub(super) struct FoundColumn {
     pub(super) column: Column,
     pub(super) type_oid: Oid,
     pub(super) typmod: i32,
@@ -116,9 +16,9 @@ pub(super) struct Found {
     pub(super) default_shown: Option<String>,
 }
 
-impl Found {
+impl FoundColumn {
     pub(super) fn varchar(&self) -> bool {
-        self.type_oid == VARCHAROID
+        self.type_oid == pgrx::pg_sys::VARCHAROID
     }
 }
 
@@ -297,8 +197,9 @@ pub(super) struct ExistingIndex {
 #[cfg(any(test, feature = "pg_test"))]
 #[pgrx::pg_schema]
 mod tests {
-    use super::*;
     use pgrx::prelude::*;
+
+    use super::{ExistingIndex, Index, Oid};
 
     fn index(method: &str, first: &str, predicate: Option<&str>) -> ExistingIndex {
         ExistingIndex {
@@ -311,25 +212,6 @@ mod tests {
             valid: true,
             default_opclass: true,
         }
-    }
-
-    #[pg_test]
-    fn text_columns_accept_text_and_wide_enough_varchar() {
-        let varchar = |n: i32| n + VARHDRSZ;
-        assert!(SharingMode.accepts(TEXTOID, -1));
-        assert!(SharingMode.accepts(VARCHAROID, -1));
-        assert!(SharingMode.accepts(VARCHAROID, varchar(9)));
-        assert!(
-            !SharingMode.accepts(VARCHAROID, varchar(8)),
-            "'selective' needs 9"
-        );
-        assert!(ResourceType.accepts(VARCHAROID, varchar(8)));
-        assert!(
-            !ResourceType.accepts(VARCHAROID, varchar(7)),
-            "'platform' needs 8"
-        );
-        assert!(!TenantId.accepts(TEXTOID, -1));
-        assert!(!SharedWith.accepts(UUIDOID, -1));
     }
 
     #[pg_test]

@@ -1,17 +1,14 @@
 //! The tables the installer will not protect, and the columns it will not keep.
 
-use pgrx::PgSqlErrorCode;
+use pgrx::pg_sys;
 
-use crate::errors::{error, INSUFFICIENT_PRIVILEGE};
-
-use super::catalog::*;
-use super::objects::*;
-use PgSqlErrorCode::{
-    ERRCODE_DATATYPE_MISMATCH as DATATYPE_MISMATCH,
-    ERRCODE_FEATURE_NOT_SUPPORTED as FEATURE_NOT_SUPPORTED,
-    ERRCODE_INVALID_TABLE_DEFINITION as INVALID_TABLE_DEFINITION,
-    ERRCODE_WRONG_OBJECT_TYPE as WRONG_OBJECT_TYPE,
+use crate::errors::{
+    error, DATATYPE_MISMATCH, FEATURE_NOT_SUPPORTED, INSUFFICIENT_PRIVILEGE,
+    INVALID_TABLE_DEFINITION, WRONG_OBJECT_TYPE,
 };
+
+use super::catalog::{found_columns, primary_key, require_owner, Rel};
+use super::objects::FoundColumn;
 
 pub(super) fn refuse_unprotectable(rel: &Rel) {
     let name = &rel.display;
@@ -129,12 +126,12 @@ pub(super) fn single_column_primary_key(rel: &Rel) -> String {
 }
 
 /// The existing tenancy columns, each of a type the installer keeps.
-pub(super) fn compatible_columns(rel: &Rel) -> Vec<Found> {
+pub(super) fn compatible_columns(rel: &Rel) -> Vec<FoundColumn> {
     let found = found_columns(rel.oid);
     for f in &found {
         let name = f.column.name();
         if !f.column.accepts(f.type_oid, f.typmod) {
-            let shorter = f.type_oid == VARCHAROID;
+            let shorter = f.type_oid == pg_sys::VARCHAROID;
             let problem = if shorter {
                 let longest = f
                     .column

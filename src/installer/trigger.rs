@@ -17,10 +17,11 @@
 
 use pgrx::pg_sys::Oid;
 
-use crate::audit::{FLUSH_TRIGGER_NAME, TRIGGER_NAME};
 use crate::privileged::as_registry_owner;
+use crate::spi::{self, flag, Row};
+use crate::vocabulary::{fires_sql, AuditTrigger, AUDIT_FUNCTION};
 
-use super::catalog::*;
+use super::catalog::Rel;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum TriggerState {
@@ -34,7 +35,7 @@ pub(super) enum TriggerState {
     Missing,
 }
 
-pub(super) struct Found {
+pub(super) struct FoundTrigger {
     pub(super) state: TriggerState,
     /// A clone of the parent's trigger (on a partition).
     pub(super) cloned: bool,
@@ -43,44 +44,12 @@ pub(super) struct Found {
     pub(super) mode: char,
 }
 
-/// Which of the two triggers.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(super) enum Kind {
-    Row,
-    Flush,
+pub(super) fn audit_trigger(relid: Oid, fresh: bool) -> FoundTrigger {
+    find(AuditTrigger::Row, relid, fresh)
 }
 
-impl Kind {
-    fn name(self) -> &'static str {
-        match self {
-            Kind::Row => TRIGGER_NAME,
-            Kind::Flush => FLUSH_TRIGGER_NAME,
-        }
-    }
-
-    /// `pg_trigger.tgtype`: AFTER (no BEFORE or INSTEAD bit), INSERT (4),
-    /// DELETE (8), UPDATE (16), and FOR EACH ROW (1) for the row trigger.
-    fn tgtype(self) -> i32 {
-        match self {
-            Kind::Row => 1 | 4 | 8 | 16,
-            Kind::Flush => 4 | 8 | 16,
-        }
-    }
-
-    fn level(self) -> &'static str {
-        match self {
-            Kind::Row => "ROW",
-            Kind::Flush => "STATEMENT",
-        }
-    }
-}
-
-pub(super) fn audit_trigger(relid: Oid, fresh: bool) -> Found {
-    find(Kind::Row, relid, fresh)
-}
-
-pub(super) fn flush_trigger(relid: Oid, fresh: bool) -> Found {
-    find(Kind::Flush, relid, fresh)
+pub(super) fn flush_trigger(relid: Oid, fresh: bool) -> FoundTrigger {
+    find(AuditTrigger::Flush, relid, fresh)
 }
 
 /// Whether both triggers are ours, as created, and fire in the same
@@ -91,20 +60,15 @@ pub(super) fn audit_triggers_ok(relid: Oid, fresh: bool) -> bool {
     row.state == TriggerState::Ok && flush.state == TriggerState::Ok && row.mode == flush.mode
 }
 
-fn find(kind: Kind, relid: Oid, fresh: bool) -> Found {
+fn find(kind: AuditTrigger, relid: Oid, fresh: bool) -> FoundTrigger {
     let sql = format!(
-        "select t.tgfoid = 'vital.audit_sharing()'::regprocedure
-                and t.tgtype = {} and cardinality(t.tgattr::int2[]) = 0
-                and t.tgqual is null and t.tgnargs = 0 and t.tgconstraint = 0
-                and t.tgoldtable is null and t.tgnewtable is null as right,
-                t.tgenabled in ('O', 'A') as enabled,
-                t.tgparentid <> 0 as cloned,
-                t.tgenabled::text as mode
-           from pg_trigger t where t.tgrelid = $1 and t.tgname = '{}'",
-        kind.tgtype(),
-        kind.name()
+        "select {ours} as right, {fires} as enabled,
+                t.tgparentid <> 0 as cloned, t.tgenabled::text as mode
+           from pg_trigger t where t.tgrelid = $1 and t.tgname = $2",
+        ours = kind.is_ours_sql("t"),
+        fires = fires_sql("t"),
     );
-    let map = |row: &pgrx::spi::SpiHeapTupleData| {
+    let map = |row: &Row| {
         Ok((
             flag(row, "right")?,
             flag(row, "enabled")?,
@@ -114,18 +78,19 @@ fn find(kind: Kind, relid: Oid, fresh: bool) -> Found {
                 .unwrap_or('D'),
         ))
     };
+    let args = [relid.into(), kind.name().into()];
     let found = if fresh {
-        fresh_rows(&sql, &[relid.into()], map)
+        spi::run_rows(&sql, &args, map)
     } else {
-        rows(&sql, &[relid.into()], map)
+        spi::select_rows(&sql, &args, map)
     };
     match found.first() {
-        None => Found {
+        None => FoundTrigger {
             state: TriggerState::Missing,
             cloned: false,
             mode: 'D',
         },
-        Some(&(right, enabled, cloned, mode)) => Found {
+        Some(&(right, enabled, cloned, mode)) => FoundTrigger {
             state: match (right, enabled) {
                 (false, _) => TriggerState::Wrong,
                 (true, false) => TriggerState::Disabled,
@@ -137,17 +102,17 @@ fn find(kind: Kind, relid: Oid, fresh: bool) -> Found {
     }
 }
 
-fn create_sql(kind: Kind, rel: &Rel) -> String {
+fn create_sql(kind: AuditTrigger, rel: &Rel) -> String {
     format!(
         "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}
-         FOR EACH {} EXECUTE FUNCTION vital.audit_sharing()",
+         FOR EACH {} EXECUTE FUNCTION {AUDIT_FUNCTION}",
         kind.name(),
         rel.qualified,
         kind.level()
     )
 }
 
-fn drop_sql(kind: Kind, rel: &Rel) -> String {
+fn drop_sql(kind: AuditTrigger, rel: &Rel) -> String {
     format!(
         "DROP TRIGGER IF EXISTS {} ON {}",
         kind.name(),
@@ -155,7 +120,7 @@ fn drop_sql(kind: Kind, rel: &Rel) -> String {
     )
 }
 
-fn enable_sql(kind: Kind, rel: &Rel, always: bool) -> String {
+fn enable_sql(kind: AuditTrigger, rel: &Rel, always: bool) -> String {
     format!(
         "ALTER TABLE {} ENABLE {}TRIGGER {}",
         rel.qualified,
@@ -176,7 +141,7 @@ pub(super) fn install_audit_trigger(rel: &Rel, parts: &[Rel]) {
 /// the parent, so the partitions get fresh clones), enables it where it is
 /// disabled.
 fn install_row_trigger(rel: &Rel, parts: &[Rel]) {
-    let part_states: Vec<Found> = parts.iter().map(|p| audit_trigger(p.oid, true)).collect();
+    let part_states: Vec<FoundTrigger> = parts.iter().map(|p| audit_trigger(p.oid, true)).collect();
     let root = audit_trigger(rel.oid, true);
     let recreate = matches!(root.state, TriggerState::Wrong | TriggerState::Missing)
         || part_states
@@ -187,22 +152,22 @@ fn install_row_trigger(rel: &Rel, parts: &[Rel]) {
         // A partition's own trigger of that name would block the clone.
         for (part, found) in parts.iter().zip(&part_states) {
             if found.state != TriggerState::Missing && !found.cloned {
-                statements.push(drop_sql(Kind::Row, part));
+                statements.push(drop_sql(AuditTrigger::Row, part));
             }
         }
         if root.state != TriggerState::Missing {
-            statements.push(drop_sql(Kind::Row, rel));
+            statements.push(drop_sql(AuditTrigger::Row, rel));
         }
-        statements.push(create_sql(Kind::Row, rel));
+        statements.push(create_sql(AuditTrigger::Row, rel));
     } else if root.state == TriggerState::Disabled {
-        statements.push(enable_sql(Kind::Row, rel, false));
+        statements.push(enable_sql(AuditTrigger::Row, rel, false));
     }
     run(&statements);
     // Clones disabled on their own stay disabled when the parent's is enabled.
     let disabled: Vec<String> = parts
         .iter()
         .filter(|p| audit_trigger(p.oid, true).state == TriggerState::Disabled)
-        .map(|p| enable_sql(Kind::Row, p, false))
+        .map(|p| enable_sql(AuditTrigger::Row, p, false))
         .collect();
     run(&disabled);
 }
@@ -216,10 +181,10 @@ fn install_flush_triggers(rel: &Rel, parts: &[Rel]) {
         let row_mode = audit_trigger(r.oid, true).mode;
         let found = flush_trigger(r.oid, true);
         match found.state {
-            TriggerState::Missing => statements.push(create_sql(Kind::Flush, r)),
+            TriggerState::Missing => statements.push(create_sql(AuditTrigger::Flush, r)),
             TriggerState::Wrong => {
-                statements.push(drop_sql(Kind::Flush, r));
-                statements.push(create_sql(Kind::Flush, r));
+                statements.push(drop_sql(AuditTrigger::Flush, r));
+                statements.push(create_sql(AuditTrigger::Flush, r));
             }
             TriggerState::Ok | TriggerState::Disabled => {}
         }
@@ -228,7 +193,7 @@ fn install_flush_triggers(rel: &Rel, parts: &[Rel]) {
             _ => found.mode,
         };
         if created_mode != row_mode {
-            statements.push(enable_sql(Kind::Flush, r, row_mode == 'A'));
+            statements.push(enable_sql(AuditTrigger::Flush, r, row_mode == 'A'));
         }
     }
     run(&statements);
@@ -237,7 +202,7 @@ fn install_flush_triggers(rel: &Rel, parts: &[Rel]) {
 /// Removes both triggers from the table (and so the row trigger's clones)
 /// and any of the same names left on partitions.
 pub(super) fn drop_audit_trigger(rel: &Rel, parts: &[Rel]) {
-    for kind in [Kind::Row, Kind::Flush] {
+    for kind in AuditTrigger::BOTH {
         if find(kind, rel.oid, true).state != TriggerState::Missing {
             run(&[drop_sql(kind, rel)]);
         }
@@ -256,7 +221,7 @@ fn run(statements: &[String]) {
     }
     as_registry_owner(|| {
         for sql in statements {
-            execute(sql, &[]);
+            spi::execute(sql, &[]);
         }
     });
 }

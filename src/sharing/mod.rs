@@ -13,24 +13,22 @@
 mod table;
 
 use pgrx::prelude::*;
-use pgrx::PgSqlErrorCode;
 use uuid::Uuid;
 
-use crate::access::bypass_possible;
-use crate::context::{current_tenant, current_user, from_pg, to_pg};
-use crate::errors::{error, one_of, required, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE};
+use crate::access::rules::bypass_possible;
+use crate::context::{current_tenant, current_user};
+use crate::errors::{
+    error, one_of, required, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE,
+    NULL_VALUE_NOT_ALLOWED, OBJECT_NOT_IN_PREREQUISITE_STATE, PROGRAM_LIMIT_EXCEEDED,
+};
+use crate::ids::{from_pg, to_pg};
 use crate::privileged::{as_registry_owner, caller_is_superuser};
 use crate::regclass::RegClass;
 use crate::registry::{is_admin, tenant_status, TenantStatus, PLATFORM_TENANT};
+use crate::spi;
+use crate::vocabulary::{Column, COLUMNS, CUSTOM, GLOBAL, PRIVATE, SELECTIVE, SHARE_MODES};
 
-use table::{not_found, registered, run, spi_failure, Sharing};
-use PgSqlErrorCode::{
-    ERRCODE_NULL_VALUE_NOT_ALLOWED as NULL_VALUE_NOT_ALLOWED,
-    ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE as OBJECT_NOT_IN_PREREQUISITE_STATE,
-    ERRCODE_PROGRAM_LIMIT_EXCEEDED as PROGRAM_LIMIT_EXCEEDED,
-};
-
-const SHARE_MODES: &[&str] = &["global", "selective"];
+use table::{not_found, registered, run, RowSharing};
 
 /// The most tenants one resource may be shared with selectively.
 const MAX_SHARED_WITH: usize = 1000;
@@ -49,7 +47,7 @@ fn share_resource(
     let id = from_pg(required(resource_id, "resource_id"));
     let mode = required(mode, "mode");
     let tenants = required(tenants, "tenants");
-    if mode == "private" {
+    if mode == PRIVATE {
         error(INVALID_PARAMETER_VALUE, "invalid mode \"private\"")
             .detail("mode must be one of: global, selective.")
             .hint("Use vital.unshare_resource() to make a resource private.")
@@ -58,14 +56,14 @@ fn share_resource(
     let mode = one_of(mode, SHARE_MODES, "mode");
     let listed = distinct_tenants(tenants);
     match mode {
-        "global" if !listed.is_empty() => error(
+        GLOBAL if !listed.is_empty() => error(
             INVALID_PARAMETER_VALUE,
             "tenants apply only to selective sharing",
         )
         .detail("A globally shared resource is visible to every tenant.")
         .hint("Pass no tenants with mode global, or use mode selective.")
         .raise(),
-        "selective" if listed.is_empty() => refuse_empty_selective(),
+        SELECTIVE if listed.is_empty() => refuse_empty_selective(),
         _ => {}
     }
     if listed.len() > MAX_SHARED_WITH {
@@ -85,10 +83,10 @@ fn share_resource(
         not_found(&table, id, "share")
     };
     let shared_with: Vec<Uuid> = listed.into_iter().filter(|t| *t != owner).collect();
-    if mode == "selective" && shared_with.is_empty() {
+    if mode == SELECTIVE && shared_with.is_empty() {
         refuse_empty_selective()
     }
-    let new = Sharing {
+    let new = RowSharing {
         owner: Some(owner),
         is_shared: true,
         mode: mode.to_string(),
@@ -111,10 +109,10 @@ fn unshare_resource(table_name: Option<RegClass>, resource_id: Option<pgrx::Uuid
     let Some(owner) = row.owner else {
         not_found(&table, id, "unshare")
     };
-    let new = Sharing {
+    let new = RowSharing {
         owner: Some(owner),
         is_shared: false,
-        mode: "private".to_string(),
+        mode: PRIVATE.to_string(),
         shared_with: Vec::new(),
     };
     if !same_sharing(&row, &new) {
@@ -189,12 +187,12 @@ fn transfer_resource(
         .copied()
         .filter(|t| *t != new_owner)
         .collect();
-    let emptied = row.mode == "selective" && shared_with.is_empty();
-    let new = Sharing {
+    let emptied = row.mode == SELECTIVE && shared_with.is_empty();
+    let new = RowSharing {
         owner: Some(new_owner),
         is_shared: row.is_shared && !emptied,
         mode: if emptied {
-            "private".to_string()
+            PRIVATE.to_string()
         } else {
             row.mode.clone()
         },
@@ -225,17 +223,17 @@ fn clone_resource(table_name: Option<RegClass>, resource_id: Option<pgrx::Uuid>)
     let copied = table.copied_columns();
     let mut targets = copied.clone();
     let mut values = copied;
-    targets.extend(
-        [
-            "tenant_id",
-            "is_shared",
-            "sharing_mode",
-            "shared_with",
-            "resource_type",
-        ]
-        .map(String::from),
-    );
-    values.extend(["$2", "false", "'private'", "'{}'", "'custom'"].map(String::from));
+    // The clone's sharing columns: the current tenant's, private, custom.
+    for column in COLUMNS {
+        targets.push(column.name().to_string());
+        values.push(match column {
+            Column::TenantId => "$2".to_string(),
+            Column::IsShared => "false".to_string(),
+            Column::SharingMode => format!("'{PRIVATE}'"),
+            Column::SharedWith => "'{}'".to_string(),
+            Column::ResourceType => format!("'{CUSTOM}'"),
+        });
+    }
     if !table.key_has_default {
         targets.push(table.key.clone());
         values.push("pg_catalog.gen_random_uuid()".to_string());
@@ -293,19 +291,12 @@ fn require_tenants_exist(listed: &[Uuid]) {
     }
     let ids: Vec<pgrx::Uuid> = listed.iter().copied().map(to_pg).collect();
     let missing = as_registry_owner(|| {
-        Spi::connect(|client| {
-            client
-                .select(
-                    "select coalesce(array_agg(x order by x), '{}')
-                       from unnest($1::uuid[]) x
-                      where not exists (select from vital.tenants t where t.id = x)",
-                    Some(1),
-                    &[ids.into()],
-                )?
-                .first()
-                .get_one::<Vec<pgrx::Uuid>>()
-        })
-        .unwrap_or_else(|e| spi_failure(e))
+        spi::select_value::<Vec<pgrx::Uuid>>(
+            "select coalesce(array_agg(x order by x), '{}')
+               from unnest($1::uuid[]) x
+              where not exists (select from vital.tenants t where t.id = x)",
+            &[ids.into()],
+        )
         .unwrap_or_default()
     });
     if let Some(first) = missing.first() {
@@ -323,7 +314,7 @@ fn require_tenants_exist(listed: &[Uuid]) {
     }
 }
 
-fn same_sharing(old: &Sharing, new: &Sharing) -> bool {
+fn same_sharing(old: &RowSharing, new: &RowSharing) -> bool {
     old.owner == new.owner
         && old.is_shared == new.is_shared
         && old.mode == new.mode

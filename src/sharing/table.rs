@@ -7,42 +7,21 @@
 
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Oid};
-use pgrx::prelude::*;
-use pgrx::spi::SpiTupleTable;
-use pgrx::PgSqlErrorCode;
 use uuid::Uuid;
 
-use crate::context::{from_pg, to_pg};
-use crate::errors::{error, NO_DATA_FOUND};
+use crate::errors::{error, DATATYPE_MISMATCH, NO_DATA_FOUND, OBJECT_NOT_IN_PREREQUISITE_STATE};
+use crate::ids::{from_pg, to_pg};
 use crate::regclass::RegClass;
-
-use PgSqlErrorCode::{
-    ERRCODE_DATATYPE_MISMATCH as DATATYPE_MISMATCH,
-    ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE as OBJECT_NOT_IN_PREREQUISITE_STATE,
-};
-
-pub(super) fn spi_failure(e: pgrx::spi::Error) -> ! {
-    error(
-        PgSqlErrorCode::ERRCODE_INTERNAL_ERROR,
-        "vital_tenancy sharing query failed",
-    )
-    .detail(e.to_string())
-    .raise()
-}
+use crate::spi::{self, Row};
+use crate::vocabulary::{column_names, Column};
 
 /// Runs one statement (any kind) as the caller and maps its rows.
 pub(super) fn run<T>(
     sql: &str,
     args: &[DatumWithOid],
-    f: impl Fn(&pgrx::spi::SpiHeapTupleData) -> pgrx::spi::Result<T>,
+    f: impl Fn(&Row) -> pgrx::spi::Result<T>,
 ) -> Vec<T> {
-    Spi::connect_mut(|client| {
-        let table: SpiTupleTable = client.update(sql, None, args)?;
-        table
-            .map(|row| f(&row))
-            .collect::<pgrx::spi::Result<Vec<T>>>()
-    })
-    .unwrap_or_else(|e| spi_failure(e))
+    spi::run_rows(sql, args, f)
 }
 
 /// A table registered with `vital.enable_tenancy`, with a uuid primary key.
@@ -135,7 +114,7 @@ pub(super) fn registered(table: RegClass) -> Table {
 }
 
 /// A row's owner and sharing state, as stored.
-pub(super) struct Sharing {
+pub(super) struct RowSharing {
     pub(super) owner: Option<Uuid>,
     pub(super) is_shared: bool,
     pub(super) mode: String,
@@ -160,21 +139,26 @@ impl Table {
     /// state, as the caller: `FOR UPDATE` applies the UPDATE policy as well
     /// as the SELECT policy, so only a row the caller may change is found.
     /// Any other row, and a missing one, is P0002.
-    pub(super) fn lock_row(&self, id: Uuid, action: &str) -> Sharing {
+    pub(super) fn lock_row(&self, id: Uuid, action: &str) -> RowSharing {
         let sql = format!(
-            "SELECT tenant_id, is_shared, sharing_mode::text AS sharing_mode, shared_with
-               FROM {} WHERE {} = $1 FOR UPDATE",
-            self.qualified, self.key
+            "SELECT {owner}, {shared}, {mode}::text AS {mode}, {with}
+               FROM {table} WHERE {key} = $1 FOR UPDATE",
+            owner = Column::TenantId.name(),
+            shared = Column::IsShared.name(),
+            mode = Column::SharingMode.name(),
+            with = Column::SharedWith.name(),
+            table = self.qualified,
+            key = self.key
         );
         let rows = run(&sql, &[to_pg(id).into()], |row| {
-            Ok(Sharing {
-                owner: row.get_by_name::<pgrx::Uuid, _>("tenant_id")?.map(from_pg),
-                is_shared: row.get_by_name::<bool, _>("is_shared")?.unwrap_or(false),
-                mode: row
-                    .get_by_name::<String, _>("sharing_mode")?
-                    .unwrap_or_default(),
+            Ok(RowSharing {
+                owner: row
+                    .get_by_name::<pgrx::Uuid, _>(Column::TenantId.name())?
+                    .map(from_pg),
+                is_shared: spi::flag(row, Column::IsShared.name())?,
+                mode: spi::text(row, Column::SharingMode.name())?,
                 shared_with: row
-                    .get_by_name::<Vec<Option<pgrx::Uuid>>, _>("shared_with")?
+                    .get_by_name::<Vec<Option<pgrx::Uuid>>, _>(Column::SharedWith.name())?
                     .unwrap_or_default()
                     .into_iter()
                     .flatten()
@@ -189,11 +173,16 @@ impl Table {
     }
 
     /// Writes a row's owner and sharing state, as the caller.
-    pub(super) fn write_row(&self, id: Uuid, owner: Uuid, sharing: &Sharing, action: &str) {
+    pub(super) fn write_row(&self, id: Uuid, owner: Uuid, sharing: &RowSharing, action: &str) {
         let sql = format!(
-            "UPDATE {} SET tenant_id = $2, is_shared = $3, sharing_mode = $4, shared_with = $5
-              WHERE {} = $1 RETURNING true AS changed",
-            self.qualified, self.key
+            "UPDATE {table} SET {owner} = $2, {shared} = $3, {mode} = $4, {with} = $5
+              WHERE {key} = $1 RETURNING true AS changed",
+            owner = Column::TenantId.name(),
+            shared = Column::IsShared.name(),
+            mode = Column::SharingMode.name(),
+            with = Column::SharedWith.name(),
+            table = self.qualified,
+            key = self.key
         );
         let list: Vec<pgrx::Uuid> = sharing.shared_with.iter().copied().map(to_pg).collect();
         let changed = run(
@@ -224,10 +213,9 @@ impl Table {
               where a.attrelid = $1 and a.attnum > 0 and not a.attisdropped
                 and a.attgenerated = '' and a.attidentity = ''
                 and a.attname <> t.primary_key
-                and a.attname not in ('tenant_id', 'is_shared', 'sharing_mode',
-                                      'shared_with', 'resource_type')
+                and a.attname <> all ($2)
               order by a.attnum",
-            &[self.oid.into()],
+            &[self.oid.into(), column_names().into()],
             |row| Ok(row.get_by_name::<String, _>("name")?.unwrap_or_default()),
         )
     }

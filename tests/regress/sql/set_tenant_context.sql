@@ -14,8 +14,11 @@ SELECT regress.try($$SELECT vital.set_tenant_context(NULL)$$);
 SELECT regress.try($$SELECT vital.set_tenant_context('a0000000-0000-4000-8000-000000000001', NULL)$$);
 SELECT regress.try($$SELECT vital.set_tenant_context('acme')$$);
 SELECT vital.get_current_tenant_id() AS still_acme;
--- carol belongs to initech, which is suspended
+-- carol belongs to initech, which is suspended: she is told so (22023),
+-- and so is a platform admin
 SELECT vital.set_user_context('cccccccc-cccc-4ccc-8ccc-cccccccccccc');
+SELECT regress.try($$SELECT vital.set_tenant_context('c0000000-0000-4000-8000-000000000003')$$);
+SELECT vital.set_user_context('dddddddd-dddd-4ddd-8ddd-dddddddddddd');
 SELECT regress.try($$SELECT vital.set_tenant_context('c0000000-0000-4000-8000-000000000003')$$);
 -- a suspended tenant's non-members learn nothing about its status
 SELECT vital.set_user_context('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa');

@@ -32,22 +32,20 @@ use std::ffi::{c_char, c_void};
 use pgrx::datum::Internal;
 use pgrx::pg_sys::{self, Node, Oid};
 use pgrx::prelude::*;
-
-use crate::access::{admin_bypass, bypass_possible, forget_admin_status};
 use uuid::Uuid;
 
-use crate::context::{current_tenant, to_pg};
+use crate::context::current_tenant;
+use crate::ids::to_pg;
+use crate::vocabulary::{GLOBAL, SELECTIVE};
 
-// Built-in catalog OIDs, fixed since PostgreSQL 8.x.
-const BOOLOID: Oid = Oid::from_u32(16);
-const UUIDOID: Oid = Oid::from_u32(2950);
-const UUIDARRAYOID: Oid = Oid::from_u32(2951);
-/// `uuid = uuid`
+use super::rules::{admin_bypass, bypass_possible, forget_admin_status};
+
+/// `uuid = uuid` (built in, fixed since PostgreSQL 8.3; pg_sys names no constant for it).
 const UUID_EQ_OP: Oid = Oid::from_u32(2972);
 /// `text = text`
-const TEXT_EQ_OP: Oid = Oid::from_u32(98);
+const TEXT_EQ_OP: Oid = Oid::from_u32(pg_sys::TextEqualOperator);
 /// `anyarray @> anyarray`
-const ARRAY_CONTAINS_OP: Oid = Oid::from_u32(2751);
+const ARRAY_CONTAINS_OP: Oid = Oid::from_u32(pg_sys::OID_ARRAY_CONTAINS_OP);
 
 thread_local! {
     /// Some cached plan may hold a rewritten access check.
@@ -63,8 +61,9 @@ fn invalidate_cached_plans() {
     PLANS_HOLD_ADMIN_DECISION.set(false);
 }
 
-/// Assign hook of `vital.tenant_id` and `vital.user_id`: runs on every
-/// change, including rollbacks, resets and `DISCARD ALL`.
+/// Assign hook of `vital.tenant_id` and `vital.user_id` (handed to
+/// `settings` in `_PG_init`): runs on every change, including rollbacks,
+/// resets and `DISCARD ALL`.
 #[pg_guard]
 pub(crate) unsafe extern "C-unwind" fn context_changed(
     _newval: *const c_char,
@@ -75,8 +74,12 @@ pub(crate) unsafe extern "C-unwind" fn context_changed(
     }
 }
 
+/// Transaction callback (registered in `_PG_init`).
 #[pg_guard]
-unsafe extern "C-unwind" fn transaction_ended(event: pg_sys::XactEvent::Type, _arg: *mut c_void) {
+pub(crate) unsafe extern "C-unwind" fn transaction_ended(
+    event: pg_sys::XactEvent::Type,
+    _arg: *mut c_void,
+) {
     use pg_sys::XactEvent::*;
     if matches!(
         event,
@@ -91,11 +94,6 @@ unsafe extern "C-unwind" fn transaction_ended(event: pg_sys::XactEvent::Type, _a
             invalidate_cached_plans();
         }
     }
-}
-
-pub(crate) fn init() {
-    // SAFETY: registers a #[pg_guard] callback for the life of the backend.
-    unsafe { pg_sys::RegisterXactCallback(Some(transaction_ended), std::ptr::null_mut()) };
 }
 
 /// The outcome of planning an access check in the current context.
@@ -124,12 +122,21 @@ fn decide() -> Rewrite {
     }
 }
 
-/// The call's arguments, when it is a simplify request on NOT NULL columns
-/// of tables; None leaves the call alone.
-///
+/// The arguments of a call PostgreSQL asks to simplify, when they are NOT
+/// NULL columns of one table (as in the installed policies); any other call
+/// is left alone and runs natively.
+struct Columns {
+    args: Vec<*mut Node>,
+    /// The table's rows may be null-extended where the call is evaluated
+    /// (the table is on the nullable side of an outer join and the call is
+    /// above it): there the columns are NULL after all, and the rewrite
+    /// must still say false, as the function does.
+    null_extendable: bool,
+}
+
 /// # Safety
 /// `request` must be the support request PostgreSQL passed in.
-unsafe fn simplify_arguments(request: Internal, expected: usize) -> Option<Vec<*mut Node>> {
+unsafe fn simplify_arguments(request: Internal, expected: usize) -> Option<Columns> {
     let node = request.unwrap()?.cast_mut_ptr::<Node>();
     // SAFETY: PostgreSQL passes a valid node; we check its tag before the cast.
     unsafe {
@@ -145,19 +152,31 @@ unsafe fn simplify_arguments(request: Internal, expected: usize) -> Option<Vec<*
         let args: Vec<*mut Node> = (0..expected)
             .map(|i| (*(*list).elements.add(i)).ptr_value.cast::<Node>())
             .collect();
-        if !args.iter().all(|&a| not_null_column(root, a)) {
+        let vars = args
+            .iter()
+            .map(|&a| not_null_column(root, a))
+            .collect::<Option<Vec<*mut pg_sys::Var>>>()?;
+        let varno = (*vars[0]).varno;
+        if vars.iter().any(|&v| (*v).varno != varno) {
             return None;
         }
-        Some(args)
+        Some(Columns {
+            args,
+            null_extendable: null_extendable(root, vars[0]),
+        })
     }
 }
 
-/// Whether an expression is a column of a table declared NOT NULL: there
-/// the rewritten expression and the native function agree on every row.
+/// The column, when an expression is a column of a table declared NOT
+/// NULL: there the rewritten expression and the native function agree on
+/// every row.
 ///
 /// # Safety
 /// `root` is the planner state of the request (or NULL), `node` a valid expression.
-unsafe fn not_null_column(root: *mut pg_sys::PlannerInfo, node: *mut Node) -> bool {
+unsafe fn not_null_column(
+    root: *mut pg_sys::PlannerInfo,
+    node: *mut Node,
+) -> Option<*mut pg_sys::Var> {
     // SAFETY: every pointer is checked before it is followed; the syscache
     // tuple is released before returning.
     unsafe {
@@ -172,7 +191,7 @@ unsafe fn not_null_column(root: *mut pg_sys::PlannerInfo, node: *mut Node) -> bo
             || node.is_null()
             || (*node).type_ != pg_sys::NodeTag::T_Var
         {
-            return false;
+            return None;
         }
         let var = node.cast::<pg_sys::Var>();
         let rtable = (*(*root).parse).rtable;
@@ -183,13 +202,13 @@ unsafe fn not_null_column(root: *mut pg_sys::PlannerInfo, node: *mut Node) -> bo
             || index == 0
             || index > (*rtable).length as usize
         {
-            return false;
+            return None;
         }
         let rte = (*(*rtable).elements.add(index - 1))
             .ptr_value
             .cast::<pg_sys::RangeTblEntry>();
         if (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION {
-            return false;
+            return None;
         }
         let tuple = pg_sys::SearchSysCache2(
             pg_sys::SysCacheIdentifier::ATTNUM as i32,
@@ -197,12 +216,97 @@ unsafe fn not_null_column(root: *mut pg_sys::PlannerInfo, node: *mut Node) -> bo
             pg_sys::Datum::from((*var).varattno),
         );
         if tuple.is_null() {
-            return false;
+            return None;
         }
         let not_null =
             (*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_attribute>(tuple)).attnotnull;
         pg_sys::ReleaseSysCache(tuple);
-        not_null
+        not_null.then_some(var)
+    }
+}
+
+/// Since PostgreSQL 16 every Var says which outer joins can null it.
+///
+/// # Safety
+/// `var` is a valid Var.
+#[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+unsafe fn null_extendable(_root: *mut pg_sys::PlannerInfo, var: *mut pg_sys::Var) -> bool {
+    // SAFETY: per this function's contract; an empty set is a NULL pointer.
+    unsafe { !(*var).varnullingrels.is_null() }
+}
+
+/// Before PostgreSQL 16 a Var does not say; the query's join tree does: the
+/// table is below the nullable side of an outer join. (Cautious: a policy's
+/// own check, evaluated at the scan, gets the guard too, which costs a
+/// NULL test per row and keeps its index plan.)
+///
+/// # Safety
+/// `root` and `var` are the valid planner state and Var of the request.
+#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+unsafe fn null_extendable(root: *mut pg_sys::PlannerInfo, var: *mut pg_sys::Var) -> bool {
+    // SAFETY: per this function's contract (not_null_column checked root.parse).
+    unsafe { below_nullable_side((*(*root).parse).jointree.cast(), (*var).varno as i64, false) }
+}
+
+/// Whether range table entry `rtindex` appears in the join tree `node`
+/// below the nullable side of an outer join (`nullable`: already below one).
+///
+/// # Safety
+/// `node` is NULL or a valid join tree node.
+#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+unsafe fn below_nullable_side(node: *mut Node, rtindex: i64, nullable: bool) -> bool {
+    use pg_sys::JoinType::{JOIN_ANTI, JOIN_FULL, JOIN_LEFT, JOIN_RIGHT};
+    // SAFETY: each node is read as the type its tag names.
+    unsafe {
+        if node.is_null() {
+            return false;
+        }
+        match (*node).type_ {
+            pg_sys::NodeTag::T_RangeTblRef => {
+                nullable && (*node.cast::<pg_sys::RangeTblRef>()).rtindex as i64 == rtindex
+            }
+            pg_sys::NodeTag::T_FromExpr => {
+                let list = (*node.cast::<pg_sys::FromExpr>()).fromlist;
+                !list.is_null()
+                    && (0..(*list).length as usize).any(|i| {
+                        let item = (*(*list).elements.add(i)).ptr_value.cast::<Node>();
+                        below_nullable_side(item, rtindex, nullable)
+                    })
+            }
+            pg_sys::NodeTag::T_JoinExpr => {
+                let join = node.cast::<pg_sys::JoinExpr>();
+                let (left, right) = match (*join).jointype {
+                    JOIN_LEFT | JOIN_ANTI => (false, true),
+                    JOIN_RIGHT => (true, false),
+                    JOIN_FULL => (true, true),
+                    _ => (false, false),
+                };
+                below_nullable_side((*join).larg, rtindex, nullable || left)
+                    || below_nullable_side((*join).rarg, rtindex, nullable || right)
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The tenant rules as built, with `owner IS NOT NULL` added where the
+/// table's rows may be null-extended: a null-extended row then gives false,
+/// not NULL, and the rules stay indexable.
+///
+/// # Safety
+/// `rules` is a valid boolean expression over `columns`.
+unsafe fn null_safe(rules: *mut Node, columns: &Columns) -> *mut Node {
+    if !columns.null_extendable {
+        return rules;
+    }
+    // SAFETY: a fresh NullTest over a copy of the owner column.
+    unsafe {
+        let mut test = PgBox::<pg_sys::NullTest>::alloc_node(pg_sys::NodeTag::T_NullTest);
+        test.arg = copy(columns.args[0]).cast();
+        test.nulltesttype = pg_sys::NullTestType::IS_NOT_NULL;
+        test.argisrow = false;
+        test.location = -1;
+        and(&[rules, test.into_pg().cast()])
     }
 }
 
@@ -219,14 +323,16 @@ fn into_internal(node: *mut Node) -> Internal {
 #[pg_extern(immutable, strict, parallel_safe)]
 fn simplify_can_access_resource(request: Internal) -> Internal {
     // SAFETY: `request` comes from the planner.
-    let Some(args) = (unsafe { simplify_arguments(request, 4) }) else {
+    let Some(columns) = (unsafe { simplify_arguments(request, 4) }) else {
         return leave_alone();
     };
     match decide() {
         Rewrite::Bypass => into_internal(bool_const(true)),
         Rewrite::Nobody => into_internal(bool_const(false)),
         // SAFETY: the arguments are valid expression nodes of the declared types.
-        Rewrite::Tenant(tenant) => into_internal(unsafe { tenant_read_rules(&args, tenant) }),
+        Rewrite::Tenant(tenant) => {
+            into_internal(unsafe { null_safe(tenant_read_rules(&columns.args, tenant), &columns) })
+        }
     }
 }
 
@@ -234,16 +340,18 @@ fn simplify_can_access_resource(request: Internal) -> Internal {
 #[pg_extern(immutable, strict, parallel_safe)]
 fn simplify_can_modify_resource(request: Internal) -> Internal {
     // SAFETY: `request` comes from the planner.
-    let Some(args) = (unsafe { simplify_arguments(request, 1) }) else {
+    let Some(columns) = (unsafe { simplify_arguments(request, 1) }) else {
         return leave_alone();
     };
     match decide() {
         Rewrite::Bypass => into_internal(bool_const(true)),
         Rewrite::Nobody => into_internal(bool_const(false)),
-        // SAFETY: the argument is a valid uuid expression.
-        Rewrite::Tenant(tenant) => {
-            into_internal(unsafe { operator(UUID_EQ_OP, args[0], uuid_const(tenant)) })
-        }
+        // SAFETY: the argument is a valid uuid expression (copied: the
+        // guard may use it too).
+        Rewrite::Tenant(tenant) => into_internal(unsafe {
+            let own = operator(UUID_EQ_OP, copy(columns.args[0]), uuid_const(tenant));
+            null_safe(own, &columns)
+        }),
     }
 }
 
@@ -264,11 +372,11 @@ unsafe fn tenant_read_rules(args: &[*mut Node], tenant: Uuid) -> *mut Node {
         let own = operator(UUID_EQ_OP, owner, uuid_const(tenant));
         let global = and(&[
             copy(is_shared),
-            operator(TEXT_EQ_OP, copy(mode), text_const("global")),
+            operator(TEXT_EQ_OP, copy(mode), text_const(GLOBAL)),
         ]);
         let selective = and(&[
             copy(is_shared),
-            operator(TEXT_EQ_OP, copy(mode), text_const("selective")),
+            operator(TEXT_EQ_OP, copy(mode), text_const(SELECTIVE)),
             operator(
                 ARRAY_CONTAINS_OP,
                 shared_with,
@@ -310,7 +418,7 @@ unsafe fn operator(opno: Oid, left: *mut Node, right: *mut Node) -> *mut Node {
         let input_collation = pg_sys::exprCollation(left);
         pg_sys::make_opclause(
             opno,
-            BOOLOID,
+            pg_sys::BOOLOID,
             false,
             left.cast(),
             right.cast(),
@@ -325,9 +433,9 @@ unsafe fn uuid_array_of(element: *mut Node) -> *mut Node {
     // SAFETY: a fresh one-element ARRAY[...] of uuid.
     unsafe {
         let mut array = PgBox::<pg_sys::ArrayExpr>::alloc_node(pg_sys::NodeTag::T_ArrayExpr);
-        array.array_typeid = UUIDARRAYOID;
+        array.array_typeid = pg_sys::UUIDARRAYOID;
         array.array_collid = pg_sys::InvalidOid;
-        array.element_typeid = UUIDOID;
+        array.element_typeid = pg_sys::UUIDOID;
         array.elements = list_of(&[element]);
         array.multidims = false;
         array.location = -1;
@@ -355,5 +463,16 @@ fn text_const(value: &str) -> *mut Node {
 fn uuid_const(value: Uuid) -> *mut Node {
     let datum = to_pg(value).into_datum().expect("a uuid is never NULL");
     // SAFETY: a fresh by-reference constant whose datum lives in the planner's context.
-    unsafe { pg_sys::makeConst(UUIDOID, -1, pg_sys::InvalidOid, 16, datum, false, false).cast() }
+    unsafe {
+        pg_sys::makeConst(
+            pg_sys::UUIDOID,
+            -1,
+            pg_sys::InvalidOid,
+            16,
+            datum,
+            false,
+            false,
+        )
+        .cast()
+    }
 }

@@ -1,0 +1,189 @@
+//! The entry points PostgreSQL calls (`vital.audit_sharing()` and
+//! `vital.refuse_audit_change()`, created in `sql/audit.sql`), and what a
+//! row event and a statement event do.
+//!
+//! The entry points are written by hand (pgrx's `#[pg_trigger]` wrapper
+//! fails with an internal error when the function is called outside a
+//! trigger; these raise 39P01). Their symbols are the ones pgrx's wrapper
+//! used, so catalogs made by earlier builds keep resolving.
+
+use std::ffi::CStr;
+
+use pgrx::pg_sys::{self, Datum};
+use pgrx::prelude::*;
+use pgrx::trigger_support::{
+    called_as_trigger, trigger_fired_after, trigger_fired_by_delete, trigger_fired_by_insert,
+    trigger_fired_by_truncate, trigger_fired_by_update, trigger_fired_for_row,
+};
+
+use crate::context::{current_tenant, current_user};
+use crate::errors::{error, INSUFFICIENT_PRIVILEGE, TRIGGER_PROTOCOL_VIOLATED};
+use crate::ids::to_pg;
+use crate::privileged::{caller_is_superuser, calling_role};
+
+use super::buffer::{self, Pending, BUFFER_LIMIT};
+use super::classify::classify;
+use super::layout::layout_of;
+use super::state::{intern, read_state, Side};
+use super::write::flush;
+
+/// A version-1 C entry point (with its `pg_finfo_` record) that runs
+/// `$body` with the trigger data, or raises 39P01 when the function was
+/// called some other way (`SELECT vital.audit_sharing()`).
+macro_rules! trigger_entry_point {
+    ($symbol:ident, $finfo:ident, $sql_name:literal, $body:path) => {
+        /// # Safety
+        /// Called by PostgreSQL's function manager with a valid `fcinfo`.
+        #[pg_guard]
+        #[no_mangle]
+        #[doc(hidden)]
+        pub unsafe extern "C-unwind" fn $symbol(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
+            // SAFETY: per this function's contract.
+            let Some(data) = (unsafe { trigger_data(fcinfo) }) else {
+                not_called_as_trigger($sql_name)
+            };
+            $body(data);
+            // AFTER and statement triggers' results are ignored; the
+            // protocol wants a null pointer (not an SQL null).
+            Datum::from(0)
+        }
+
+        #[no_mangle]
+        #[doc(hidden)]
+        pub extern "C" fn $finfo() -> &'static pg_sys::Pg_finfo_record {
+            const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+            &V1
+        }
+    };
+}
+
+trigger_entry_point!(
+    audit_sharing_wrapper,
+    pg_finfo_audit_sharing_wrapper,
+    "vital.audit_sharing()",
+    audit_sharing
+);
+trigger_entry_point!(
+    refuse_audit_change_wrapper,
+    pg_finfo_refuse_audit_change_wrapper,
+    "vital.refuse_audit_change()",
+    refuse_audit_change
+);
+
+/// # Safety
+/// `fcinfo` must be the function manager's call information.
+unsafe fn trigger_data<'a>(fcinfo: pg_sys::FunctionCallInfo) -> Option<&'a pg_sys::TriggerData> {
+    // SAFETY: per this function's contract; the context is read as
+    // TriggerData only when its node tag says it is one (CALLED_AS_TRIGGER).
+    unsafe {
+        if called_as_trigger(fcinfo) {
+            ((*fcinfo).context as *const pg_sys::TriggerData).as_ref()
+        } else {
+            None
+        }
+    }
+}
+
+fn not_called_as_trigger(function: &str) -> ! {
+    error(
+        TRIGGER_PROTOCOL_VIOLATED,
+        format!("{function} can only be called as a trigger"),
+    )
+    .raise()
+}
+
+/// Records a change of who may see a row; see the README. Installed by
+/// enable_tenancy twice on every protected table (and partition): AFTER
+/// INSERT OR UPDATE OR DELETE FOR EACH ROW it computes the record and
+/// buffers it; AFTER INSERT OR UPDATE OR DELETE FOR EACH STATEMENT (which
+/// PostgreSQL fires after the statement's row events) it writes the
+/// buffered records of the current subtransaction in one INSERT.
+fn audit_sharing(data: &pg_sys::TriggerData) {
+    let event = data.tg_event;
+    let after = trigger_fired_after(event);
+    if after && !trigger_fired_by_truncate(event) && !trigger_fired_for_row(event) {
+        flush();
+        return;
+    }
+    if !(after && trigger_fired_for_row(event)) {
+        error(
+            TRIGGER_PROTOCOL_VIOLATED,
+            "vital.audit_sharing() must be fired AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW or FOR EACH STATEMENT",
+        )
+        .hint("Let vital.enable_tenancy() create the triggers.")
+        .raise()
+    }
+    let rel = data.tg_relation;
+    let layout = layout_of(rel);
+    // SAFETY: the relation is open for the statement.
+    let tupdesc = unsafe { (*rel).rd_att };
+    let (old, new) = if trigger_fired_by_insert(event) {
+        (None, Some(data.tg_trigtuple))
+    } else if trigger_fired_by_delete(event) {
+        (Some(data.tg_trigtuple), None)
+    } else {
+        (Some(data.tg_trigtuple), Some(data.tg_newtuple))
+    };
+    // SAFETY: PostgreSQL's tuples for this event, with the relation's descriptor.
+    let old = old.map(|t| unsafe { read_state(t, tupdesc, &layout) });
+    // SAFETY: as above.
+    let new = new.map(|t| unsafe { read_state(t, tupdesc, &layout) });
+    let Some(action) = classify(
+        old.as_ref().map(|s| s.visibility()).as_ref(),
+        new.as_ref().map(|s| s.visibility()).as_ref(),
+    ) else {
+        return;
+    };
+    // The new version's key on UPDATE (a changed key is the row's key from now on).
+    let keyed = if trigger_fired_by_update(event) {
+        data.tg_newtuple
+    } else {
+        data.tg_trigtuple
+    };
+    // SAFETY: the key column of this relation, in this event's tuple.
+    let key = unsafe { pgrx::heap_getattr_raw(keyed, layout.key, tupdesc) };
+    let resource_id = key.map(|datum| {
+        // SAFETY: the key column's output function on a non-null value of
+        // its type; it returns a palloc'd C string.
+        unsafe {
+            let shown = pg_sys::OidOutputFunctionCall(layout.key_output, datum);
+            CStr::from_ptr(shown).to_string_lossy().into_owned()
+        }
+    });
+    let buffered = buffer::push(Pending {
+        // SAFETY: a plain read of the transaction state.
+        subxact: unsafe { pg_sys::GetCurrentSubTransactionId() },
+        table_name: layout.table_name.clone(),
+        resource_id,
+        action,
+        old_state: old.map(|s| intern(Side::Old, s)),
+        new_state: new.map(|s| intern(Side::New, s)),
+        actor_user: current_user().map(to_pg),
+        actor_tenant: current_tenant().map(to_pg),
+        actor_role: calling_role(),
+    });
+    // Left for the statement's flush only when one is sure to follow: every
+    // relation the statement can have targeted (this one and its ancestors)
+    // has an enabled flush trigger, and the session is not applying
+    // replicated changes (the apply worker fires no statement triggers).
+    // SAFETY: a plain read of a setting.
+    let replica = unsafe { pg_sys::SessionReplicationRole }
+        == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as i32;
+    if !layout.flushed_by_statement || replica || buffered >= BUFFER_LIMIT {
+        flush();
+    }
+}
+
+/// Refuses UPDATE, DELETE and TRUNCATE of the trail to everyone but
+/// superusers. Privileges already do for everyone but the table's owner;
+/// this also covers an owner who is not a superuser.
+fn refuse_audit_change(_data: &pg_sys::TriggerData) {
+    if !caller_is_superuser() {
+        error(
+            INSUFFICIENT_PRIVILEGE,
+            "permission denied to change the sharing audit trail",
+        )
+        .detail("The sharing audit trail is append-only: only vital_tenancy's trigger writes it, and only a superuser may change or remove its rows.")
+        .raise()
+    }
+}

@@ -1,0 +1,134 @@
+//! Setting the context: who the session acts for, after the checks that
+//! stand for the superuser authority the settings need.
+
+use pgrx::prelude::*;
+
+use crate::context::{current_user, explicit_user};
+use crate::errors::{error, required, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE};
+use crate::ids::{from_pg, to_pg};
+use crate::registry;
+use crate::settings::{self, Lifetime};
+use crate::vocabulary::USABLE_TENANT_STATES;
+
+/// Says which person the session acts for. EXECUTE is revoked from PUBLIC:
+/// only the role that authenticated the person may vouch for it. Changing the
+/// user clears the tenant, which was checked against the previous user.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn set_user_context(
+    user_id: Option<pgrx::Uuid>,
+    is_local: default!(Option<bool>, false),
+) -> pgrx::Uuid {
+    let user = from_pg(required(user_id, "user_id"));
+    let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
+    if explicit_user() != Some(user) {
+        settings::assign(settings::TENANT_ID, "", lifetime);
+    }
+    settings::assign(settings::USER_ID, &user.hyphenated().to_string(), lifetime);
+    to_pg(user)
+}
+
+/// Says which tenant the session acts for, after checking that the current
+/// user may act for it. A failed call changes nothing.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn set_tenant_context(
+    tenant_id: Option<pgrx::Uuid>,
+    is_local: default!(Option<bool>, false),
+) -> pgrx::Uuid {
+    let tenant = from_pg(required(tenant_id, "tenant_id"));
+    let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
+
+    let Some(status) = registry::tenant_status(tenant) else {
+        error(
+            INVALID_PARAMETER_VALUE,
+            format!("tenant {tenant} does not exist"),
+        )
+        .raise()
+    };
+    // Who may act for the tenant is decided before its status is told: a
+    // member learns that her tenant is suspended, anyone else learns nothing.
+    match current_user() {
+        Some(user) => {
+            if !(registry::is_admin(user) || registry::is_active_member(user, tenant)) {
+                error(
+                    INSUFFICIENT_PRIVILEGE,
+                    format!("permission denied for tenant {tenant}"),
+                )
+                .detail(format!(
+                    "User {user} is not an active member of that tenant."
+                ))
+                .raise()
+            }
+        }
+        None => {
+            if !registry::caller_is_trusted_service() {
+                error(
+                    INSUFFICIENT_PRIVILEGE,
+                    format!("permission denied for tenant {tenant}"),
+                )
+                .detail("No user context is set, and the current role may not act for a tenant on its own.")
+                .hint("Set the user first with vital.set_user_context(), or grant EXECUTE on it to this role.")
+                .raise()
+            }
+        }
+    }
+    if !status.is_usable() {
+        error(
+            INVALID_PARAMETER_VALUE,
+            format!("tenant {tenant} is {}", status.as_str()),
+        )
+        .detail(format!(
+            "Only {} tenants can be used as a context.",
+            USABLE_TENANT_STATES.join(" and ")
+        ))
+        .raise()
+    }
+    settings::assign(
+        settings::TENANT_ID,
+        &tenant.hyphenated().to_string(),
+        lifetime,
+    );
+    to_pg(tenant)
+}
+
+/// Forgets the tenant and the user. Anyone may call it: it can only take access away.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, pg_temp)]
+fn clear_context(is_local: default!(Option<bool>, false)) {
+    let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
+    settings::assign(settings::TENANT_ID, "", lifetime);
+    settings::assign(settings::USER_ID, "", lifetime);
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    use crate::context::current_tenant;
+    use crate::registry::PLATFORM_TENANT;
+    use crate::testing::{exec, query_one};
+
+    #[pg_test]
+    fn set_user_context_drops_the_tenant_of_another_user() {
+        exec("select vital.grant_platform_admin('dddddddd-dddd-4ddd-8ddd-dddddddddddd')");
+        exec("select vital.set_user_context('dddddddd-dddd-4ddd-8ddd-dddddddddddd')");
+        exec("select vital.set_tenant_context('00000000-0000-0000-0000-000000000001')");
+        assert_eq!(current_tenant(), Some(PLATFORM_TENANT));
+        exec("select vital.set_user_context('dddddddd-dddd-4ddd-8ddd-dddddddddddd')");
+        assert_eq!(current_tenant(), Some(PLATFORM_TENANT));
+        exec("select vital.set_user_context('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb')");
+        assert_eq!(current_tenant(), None);
+        assert_eq!(
+            query_one::<String>("select current_setting('vital.user_id')").as_deref(),
+            Some("bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb")
+        );
+    }
+
+    #[pg_test(error = "permission denied for tenant 00000000-0000-0000-0000-000000000001")]
+    fn a_user_without_membership_cannot_take_a_tenant() {
+        exec("select vital.set_user_context('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb')");
+        exec("select vital.set_tenant_context('00000000-0000-0000-0000-000000000001')");
+    }
+}
