@@ -11,6 +11,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/cluster.sh
+# What a user sees must not depend on the server's environment: with
+# RUST_BACKTRACE set, pgrx would put a Rust backtrace into error details.
+export CLUSTER_ENV="${CLUSTER_ENV:-RUST_BACKTRACE=1}"
 
 export CLUSTER_PORT="${CLUSTER_PORT:-54331}"
 BOUNCER_PORT="${BOUNCER_PORT:-6433}"

@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib/cluster.sh
+# What a user sees must not depend on the server's environment: with
+# RUST_BACKTRACE set, pgrx would put a Rust backtrace into error details.
+export CLUSTER_ENV="${CLUSTER_ENV:-RUST_BACKTRACE=1}"
 
 PG_REGRESS="$(dirname "$("$PG_BIN/pg_config" --pgxs)")/../test/regress/pg_regress"
 out="$(mktemp -d /tmp/vital_regress.XXXXXX)"

@@ -3,7 +3,8 @@
 # The server runs as the postgres user (PostgreSQL refuses root), listens on a
 # Unix socket only, and lives in a temporary directory removed on stop.
 # After cluster_start: PGHOST, PGPORT, PGUSER (postgres) are exported, and
-# CLUSTER_DIR names the directory.
+# CLUSTER_DIR names the directory. CLUSTER_ENV (say "RUST_BACKTRACE=1")
+# adds to the server's environment.
 
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 
@@ -25,7 +26,8 @@ cluster_start() {
     echo "max_connections = 200"
     for line in "$@"; do echo "$line"; done
   } | as_postgres tee -a "$CLUSTER_DIR/data/postgresql.conf" >/dev/null
-  as_postgres "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 start >/dev/null \
+  # shellcheck disable=SC2086 # CLUSTER_ENV is a list of NAME=value words
+  as_postgres env ${CLUSTER_ENV:-} "$PG_BIN/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/server.log" -w -t 60 start >/dev/null \
     || { cat "$CLUSTER_DIR/server.log" >&2; return 1; }
   export PGHOST="$CLUSTER_DIR" PGPORT="${CLUSTER_PORT:-54329}" PGUSER=postgres
   unset PGDATABASE PGOPTIONS

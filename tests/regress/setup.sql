@@ -61,3 +61,38 @@ BEGIN
       ('0000000a-0000-4000-8000-000000000002', 'acme shared with globex', 'a0000000-0000-4000-8000-000000000001', true, 'selective', '{b0000000-0000-4000-8000-000000000002}'),
       ('0000000b-0000-4000-8000-000000000001', 'globex private', 'b0000000-0000-4000-8000-000000000002', false, 'private', '{}');
 END $$;
+
+-- regress.diagnose(sql) runs one statement and shows everything a client
+-- can read of the error it raises (or 'ok'): SQLSTATE, message, detail,
+-- hint, and the schema, table, column, data type and constraint it names.
+CREATE FUNCTION regress.diagnose(statement text) RETURNS TABLE (field text, value text)
+LANGUAGE plpgsql AS $$
+DECLARE
+    state text; message text; detail text; hint text;
+    schema_name text; table_name text; column_name text; datatype text; constraint_name text;
+BEGIN
+    EXECUTE statement;
+    RETURN QUERY VALUES ('result', 'ok');
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, message = MESSAGE_TEXT,
+        detail = PG_EXCEPTION_DETAIL, hint = PG_EXCEPTION_HINT,
+        schema_name = SCHEMA_NAME, table_name = TABLE_NAME, column_name = COLUMN_NAME,
+        datatype = PG_DATATYPE_NAME, constraint_name = CONSTRAINT_NAME;
+    RETURN QUERY VALUES ('sqlstate', state), ('message', message),
+        ('detail', nullif(detail, '')), ('hint', nullif(hint, '')),
+        ('schema', nullif(schema_name, '')), ('table', nullif(table_name, '')),
+        ('column', nullif(column_name, '')), ('datatype', nullif(datatype, '')),
+        ('constraint', nullif(constraint_name, ''));
+END $$;
+
+-- regress.plan_lines(sql): the lines of EXPLAIN (COSTS OFF) for a query, for
+-- tests that look for a plan's shape without printing what majors print
+-- differently.
+CREATE FUNCTION regress.plan_lines(query text) RETURNS SETOF text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
+        RETURN NEXT line;
+    END LOOP;
+END $$;
