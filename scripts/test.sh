@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Everything CI checks, in order: setup, formatting, lints, the #[pg_test]s,
+# Everything CI checks, in order: setup, formatting, the module layers, lints, the #[pg_test]s,
 # the SQL regression suite (as non-superuser roles) and the multi-connection
 # integration tests (including PgBouncer). Exits non-zero on any failure.
 set -euo pipefail
@@ -33,6 +33,7 @@ pgrx_test() {
 }
 
 step "cargo fmt --check" cargo fmt --check
+step "layers (scripts/check_layers.py)" python3 scripts/check_layers.py
 step "cargo clippy" cargo clippy --all-targets --features "pg15 pg_test" --no-default-features -- -D warnings
 step "cargo pgrx test (#[pg_test])" pgrx_test
 # cargo pgrx test installs its own test build; the suites below use the release build.

@@ -13,10 +13,11 @@
 //!   `owner = T OR (is_shared AND mode = 'global')
 //!    OR (is_shared AND mode = 'selective' AND shared_with @> ARRAY[T])`.
 //!
-//! Only calls whose arguments are plain columns are rewritten (as in the
-//! installed policies); any other call runs natively, with its exact NULL
-//! semantics. On NOT NULL columns (the installer makes them so) the rewrite
-//! gives the same answers as the native function.
+//! Only calls whose arguments are NOT NULL columns of one table are
+//! rewritten (as in the installed policies; the installer makes the columns
+//! so); any other call runs natively, with its exact NULL semantics. There
+//! the rewrite gives the same answers as the native function, also where an
+//! outer join null-extends the table's rows (an `owner IS NOT NULL` guard).
 //!
 //! A rewritten plan belongs to one context. So every cached plan (prepared
 //! statements, PL/pgSQL) is invalidated whenever the context settings change
@@ -80,7 +81,10 @@ pub(crate) unsafe extern "C-unwind" fn transaction_ended(
     event: pg_sys::XactEvent::Type,
     _arg: *mut c_void,
 ) {
-    use pg_sys::XactEvent::*;
+    use pg_sys::XactEvent::{
+        XACT_EVENT_ABORT, XACT_EVENT_COMMIT, XACT_EVENT_PARALLEL_ABORT, XACT_EVENT_PARALLEL_COMMIT,
+        XACT_EVENT_PREPARE,
+    };
     if matches!(
         event,
         XACT_EVENT_COMMIT
