@@ -227,11 +227,11 @@ fn add_constraints(rel: &Rel) {
               where c.conrelid = $1 and c.contype = 'f'
                 and c.confrelid = 'vital.tenants'::regclass
                 and c.conkey = (select array[a.attnum] from pg_attribute a
-                                 where a.attrelid = $1 and a.attname = 'tenant_id')
+                                 where a.attrelid = $1 and a.attname = $2)
                 and c.confkey = (select array[a.attnum] from pg_attribute a
                                   where a.attrelid = 'vital.tenants'::regclass and a.attname = 'id')
          ) as present",
-        &[rel.oid.into()],
+        &[rel.oid.into(), Column::TenantId.name().into()],
         |row| flag(row, "present"),
     )
     .into_iter()

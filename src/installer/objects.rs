@@ -161,12 +161,12 @@ impl Index {
         match self {
             Index::Owner => {
                 index.method == "btree"
-                    && index.first_column.as_deref() == Some("tenant_id")
+                    && index.first_column.as_deref() == Some(Column::TenantId.name())
                     && predicate.is_none()
             }
             Index::Shared => {
                 index.method == "btree"
-                    && index.first_column.as_deref() == Some("sharing_mode")
+                    && index.first_column.as_deref() == Some(Column::SharingMode.name())
                     && (predicate.is_none() || predicate == Some("is_shared"))
             }
             Index::SharedWith => {
@@ -174,7 +174,7 @@ impl Index {
                 let shared_selective = format!("(is_shared AND {selective})");
                 index.method == "gin"
                     && index.columns == 1
-                    && index.first_column.as_deref() == Some("shared_with")
+                    && index.first_column.as_deref() == Some(Column::SharedWith.name())
                     && (predicate.is_none()
                         || predicate == Some(selective.as_str())
                         || predicate == Some(shared_selective.as_str()))
