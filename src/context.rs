@@ -68,13 +68,16 @@ pub(crate) fn explicit_user() -> Option<Uuid> {
 /// The current user: the explicit user context, else (when the DBA trusts
 /// them) the `sub` claim of PostgREST's `request.jwt.claims`, else None.
 pub(crate) fn current_user() -> Option<Uuid> {
-    explicit_user().or_else(|| {
-        if !settings::TRUST_JWT_CLAIMS_SETTING.get() {
-            return None;
-        }
-        settings::with_foreign_value(settings::JWT_CLAIMS, |claims| {
-            JWT_SUB.with_borrow_mut(|cache| cache.get(claims?, jwt::subject))
-        })
+    explicit_user().or_else(jwt_user)
+}
+
+/// The `sub` claim of `request.jwt.claims`, when the DBA trusts the claims.
+pub(crate) fn jwt_user() -> Option<Uuid> {
+    if !settings::TRUST_JWT_CLAIMS_SETTING.get() {
+        return None;
+    }
+    settings::with_foreign_value(settings::JWT_CLAIMS, |claims| {
+        JWT_SUB.with_borrow_mut(|cache| cache.get(claims?, jwt::subject))
     })
 }
 

@@ -16,11 +16,13 @@
 //! 2. `context`: reading who the session acts for
 //! 3. `registry`: tenants, memberships, platform admins
 //! 4. `access/` (`rules`: the visibility rule and the admin cache;
-//!    `rewrite`: the rule at plan time, and keeping cached plans honest;
-//!    the SQL-callable checks) and `session` (the checked setters)
-//! 5. `audit/`: the sharing audit trail, one file per phase
-//! 6. `sharing/`: share, unshare, transfer, clone
-//! 7. `installer/`: enable_tenancy, disable_tenancy, tenancy_status
+//!    `columns`, `nodes`, `rewrite`: the rule at plan time; `invalidation`:
+//!    which cached plans a context change makes wrong; the SQL-callable
+//!    checks)
+//! 5. `session`: the checked setters, which tell `access` what changed
+//! 6. `audit/`: the sharing audit trail, one file per phase
+//! 7. `sharing/`: share, unshare, transfer, clone
+//! 8. `installer/`: enable_tenancy, disable_tenancy, tenancy_status
 //!
 //! This file wires every callback PostgreSQL calls us back through, in
 //! `_PG_init`; no module registers one on its own.
@@ -81,13 +83,16 @@ pgrx::extension_sql_file!(
 #[pgrx::pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     errors::init();
-    settings::init(access::rewrite::context_changed);
+    settings::init(
+        access::invalidation::tenant_setting_changed,
+        access::invalidation::user_setting_changed,
+    );
     // SAFETY: registers #[pg_guard] callbacks for the life of the backend
     // (PostgreSQL offers no way to unregister the cache ones), once: a
     // library is initialised once per process.
     unsafe {
         pg_sys::RegisterXactCallback(
-            Some(access::rewrite::transaction_ended),
+            Some(access::invalidation::transaction_ended),
             std::ptr::null_mut(),
         );
         pg_sys::RegisterXactCallback(Some(audit::buffer::transaction_ended), std::ptr::null_mut());

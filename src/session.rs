@@ -3,7 +3,9 @@
 
 use pgrx::prelude::*;
 
-use crate::context::{current_user, explicit_user};
+use crate::access::invalidation::{reconsider, while_setting};
+use crate::access::rules::{admin_this_transaction, bypass_possible};
+use crate::context::{current_tenant, current_user, explicit_user};
 use crate::errors::{error, required, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE};
 use crate::ids::{from_pg, to_pg};
 use crate::registry;
@@ -21,10 +23,13 @@ fn set_user_context(
 ) -> pgrx::Uuid {
     let user = from_pg(required(user_id, "user_id"));
     let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
-    if explicit_user() != Some(user) {
-        settings::assign(settings::TENANT_ID, "", lifetime);
-    }
-    settings::assign(settings::USER_ID, &user.hyphenated().to_string(), lifetime);
+    while_setting(|| {
+        if explicit_user() != Some(user) {
+            settings::assign(settings::TENANT_ID, "", lifetime);
+        }
+        settings::assign(settings::USER_ID, &user.hyphenated().to_string(), lifetime);
+    });
+    context_now_set();
     to_pg(user)
 }
 
@@ -50,7 +55,7 @@ fn set_tenant_context(
     // member learns that her tenant is suspended, anyone else learns nothing.
     match current_user() {
         Some(user) => {
-            if !(registry::is_admin(user) || registry::is_active_member(user, tenant)) {
+            if !(admin_this_transaction(user) || registry::is_active_member(user, tenant)) {
                 error(
                     INSUFFICIENT_PRIVILEGE,
                     format!("permission denied for tenant {tenant}"),
@@ -84,11 +89,14 @@ fn set_tenant_context(
         ))
         .raise()
     }
-    settings::assign(
-        settings::TENANT_ID,
-        &tenant.hyphenated().to_string(),
-        lifetime,
-    );
+    while_setting(|| {
+        settings::assign(
+            settings::TENANT_ID,
+            &tenant.hyphenated().to_string(),
+            lifetime,
+        )
+    });
+    context_now_set();
     to_pg(tenant)
 }
 
@@ -97,8 +105,21 @@ fn set_tenant_context(
 #[search_path(pg_catalog, pg_temp)]
 fn clear_context(is_local: default!(Option<bool>, false)) {
     let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
-    settings::assign(settings::TENANT_ID, "", lifetime);
-    settings::assign(settings::USER_ID, "", lifetime);
+    while_setting(|| {
+        settings::assign(settings::TENANT_ID, "", lifetime);
+        settings::assign(settings::USER_ID, "", lifetime);
+    });
+    context_now_set();
+}
+
+/// Tells the plan cache what the context now is, with the admin status
+/// looked up afresh (once per transaction) where it decides the bypass.
+fn context_now_set() {
+    let (user, tenant) = (current_user(), current_tenant());
+    let admin = user
+        .filter(|_| bypass_possible(tenant))
+        .map(admin_this_transaction);
+    reconsider(user, tenant, admin);
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -35,8 +35,8 @@ pub(crate) static USER_ID_SETTING: GucSetting<Option<CString>> =
 /// which clients can write that setting.
 pub(crate) static TRUST_JWT_CLAIMS_SETTING: GucSetting<bool> = GucSetting::<bool>::new(false);
 
-/// The assign hook of the two context settings: runs on every change,
-/// including rollbacks, resets and `DISCARD ALL`.
+/// An assign hook of a context setting: runs on every change, including
+/// rollbacks, resets and `DISCARD ALL`.
 pub(crate) type ContextChanged = unsafe extern "C-unwind" fn(*const c_char, *mut c_void);
 
 /// Registers the settings. Their flags, and why:
@@ -46,7 +46,7 @@ pub(crate) type ContextChanged = unsafe extern "C-unwind" fn(*const c_char, *mut
 ///   and copied into parallel workers like any setting;
 /// - `vital.trust_jwt_claims`: `Suset`, because turning it on is a decision
 ///   about which clients can write `request.jwt.claims`; default flags.
-pub(crate) fn init(context_changed: ContextChanged) {
+pub(crate) fn init(tenant_changed: ContextChanged, user_changed: ContextChanged) {
     // SAFETY: the hooks are #[pg_guard] functions that cannot unwind into
     // PostgreSQL, and the settings are 'static.
     unsafe {
@@ -58,7 +58,7 @@ pub(crate) fn init(context_changed: ContextChanged) {
             GucContext::Suset,
             GucFlags::empty(),
             Some(check_uuid_or_empty),
-            Some(context_changed),
+            Some(tenant_changed),
             None,
         );
         GucRegistry::define_string_guc_with_hooks(
@@ -69,7 +69,7 @@ pub(crate) fn init(context_changed: ContextChanged) {
             GucContext::Suset,
             GucFlags::empty(),
             Some(check_uuid_or_empty),
-            Some(context_changed),
+            Some(user_changed),
             None,
         );
     }

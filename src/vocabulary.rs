@@ -48,6 +48,11 @@ pub(crate) const CUSTOM: &str = "custom";
 /// Every value of `resource_type`.
 pub(crate) const RESOURCE_TYPES: &[&str] = &["platform", "solution", "industry", CUSTOM];
 
+/// The CHECK `enable_tenancy` installs tying `is_shared` to `sharing_mode`
+/// (`is_shared = (sharing_mode <> 'private')`). Where it holds, the plan-time
+/// rewrite reads `sharing_mode` alone.
+pub(crate) const IS_SHARED_CHECK: &str = "vital_tenancy_is_shared_check";
+
 /// The tenant states a context may be set to and a membership counts in.
 pub(crate) const USABLE_TENANT_STATES: &[&str] = &["active", "trial"];
 

@@ -8,8 +8,13 @@
 //!
 //! The rule itself is in `rules`; policies do not pay for these calls per
 //! row: `rewrite` turns them at plan time into expressions the planner can
-//! serve from indexes.
+//! serve from indexes (which calls qualify: `columns`; the expressions'
+//! nodes: `nodes`), and `invalidation` re-plans exactly the cached plans a
+//! context change makes wrong.
 
+mod columns;
+pub(crate) mod invalidation;
+mod nodes;
 pub(crate) mod rewrite;
 pub(crate) mod rules;
 

@@ -1,4 +1,4 @@
-//! Plan-time rewriting of the access checks, and keeping cached plans honest.
+//! Plan-time rewriting of the access checks.
 //!
 //! A policy that calls a function per row cannot use an index, however fast
 //! the function. So `can_access_resource(...)` and `can_modify_resource(...)`
@@ -8,97 +8,48 @@
 //!   admin's scan costs what the same scan costs without RLS;
 //! - with no tenant context it becomes `false`;
 //! - otherwise it becomes the index-friendly expression a DBA would write by
-//!   hand, with the current tenant `T` as a constant (so the planner also
-//!   estimates that tenant's share of the table exactly):
-//!   `owner = T OR (is_shared AND mode = 'global')
-//!    OR (is_shared AND mode = 'selective' AND shared_with @> ARRAY[T])`.
+//!   hand, with the tenant read when the plan runs (`T()` below is
+//!   `vital.get_current_tenant_id()`, STABLE, so an index condition):
+//!   `(owner = T() OR mode = 'global' OR (mode = 'selective' AND
+//!   shared_with @> ARRAY[T()])) AND T() IS NOT NULL`. A plan made so
+//!   serves every tenant; the last part keeps it right (nothing is visible)
+//!   if it runs with no context.
+//!
+//! On a table with the CHECK tying `is_shared` to `sharing_mode` (the
+//! installer adds it) the rule reads `sharing_mode` alone, which the planner
+//! estimates right and the installer's partial indexes serve; elsewhere it
+//! reads `is_shared AND mode = …` as the function does. When the query
+//! itself says `owner = vital.get_current_tenant_id()` at the top of its
+//! WHERE clause, the check becomes `owner = T()`: the same rows, since the
+//! query keeps only the tenant's own, and the planner sees one condition
+//! instead of two it would take as independent (it can then walk the
+//! tenant's ordered index). That form is narrower than the rule, never
+//! wider, whatever the rest of the query says.
 //!
 //! Only calls whose arguments are NOT NULL columns of one table are
 //! rewritten (as in the installed policies; the installer makes the columns
 //! so); any other call runs natively, with its exact NULL semantics. There
 //! the rewrite gives the same answers as the native function, also where an
 //! outer join null-extends the table's rows (an `owner IS NOT NULL` guard).
-//!
-//! A rewritten plan belongs to one context. So every cached plan (prepared
-//! statements, PL/pgSQL) is invalidated whenever the context settings change
-//! (including at the end of a transaction that set them locally, on
-//! rollback and on reset), and, when a plan was made while the admin status
-//! mattered, at the end of the transaction as well: a plan never carries one
-//! person's visibility over to the next, and a revoked admin loses the bypass
-//! no later than the next transaction.
+//! Which cached plans are re-planned when the context changes is
+//! `invalidation`'s business.
 
-use std::cell::Cell;
-use std::ffi::{c_char, c_void};
+use std::ffi::CStr;
 
 use pgrx::datum::Internal;
 use pgrx::pg_sys::{self, Node, Oid};
 use pgrx::prelude::*;
-use uuid::Uuid;
 
 use crate::context::current_tenant;
-use crate::ids::to_pg;
 use crate::vocabulary::{GLOBAL, SELECTIVE};
 
-use super::rules::{admin_bypass, bypass_possible, forget_admin_status};
-
-/// `uuid = uuid` (built in, fixed since PostgreSQL 8.3; pg_sys names no constant for it).
-const UUID_EQ_OP: Oid = Oid::from_u32(2972);
-/// `text = text`
-const TEXT_EQ_OP: Oid = Oid::from_u32(pg_sys::TextEqualOperator);
-/// `anyarray @> anyarray`
-const ARRAY_CONTAINS_OP: Oid = Oid::from_u32(pg_sys::OID_ARRAY_CONTAINS_OP);
-
-thread_local! {
-    /// Some cached plan may hold a rewritten access check.
-    static PLANS_HOLD_REWRITES: Cell<bool> = const { Cell::new(false) };
-    /// Some plan was rewritten while the admin status decided the outcome.
-    static PLANS_HOLD_ADMIN_DECISION: Cell<bool> = const { Cell::new(false) };
-}
-
-fn invalidate_cached_plans() {
-    // SAFETY: marks cached plans invalid; allocates nothing and cannot fail.
-    unsafe { pg_sys::ResetPlanCache() };
-    PLANS_HOLD_REWRITES.set(false);
-    PLANS_HOLD_ADMIN_DECISION.set(false);
-}
-
-/// Assign hook of `vital.tenant_id` and `vital.user_id` (handed to
-/// `settings` in `_PG_init`): runs on every change, including rollbacks,
-/// resets and `DISCARD ALL`.
-#[pg_guard]
-pub(crate) unsafe extern "C-unwind" fn context_changed(
-    _newval: *const c_char,
-    _extra: *mut c_void,
-) {
-    if PLANS_HOLD_REWRITES.get() {
-        invalidate_cached_plans();
-    }
-}
-
-/// Transaction callback (registered in `_PG_init`).
-#[pg_guard]
-pub(crate) unsafe extern "C-unwind" fn transaction_ended(
-    event: pg_sys::XactEvent::Type,
-    _arg: *mut c_void,
-) {
-    use pg_sys::XactEvent::{
-        XACT_EVENT_ABORT, XACT_EVENT_COMMIT, XACT_EVENT_PARALLEL_ABORT, XACT_EVENT_PARALLEL_COMMIT,
-        XACT_EVENT_PREPARE,
-    };
-    if matches!(
-        event,
-        XACT_EVENT_COMMIT
-            | XACT_EVENT_ABORT
-            | XACT_EVENT_PARALLEL_COMMIT
-            | XACT_EVENT_PARALLEL_ABORT
-            | XACT_EVENT_PREPARE
-    ) {
-        forget_admin_status();
-        if PLANS_HOLD_ADMIN_DECISION.get() {
-            invalidate_cached_plans();
-        }
-    }
-}
+use super::columns::{has_tie_check, query_says_current_tenant, simplify_arguments, Columns};
+use super::invalidation::{plan_assumes, Assumption};
+use super::nodes::{
+    and, bool_const, copy, is_not_null, operator, or, text_const, uuid_array_of, uuid_call,
+    ARRAY_CONTAINS_OP, TEXT_EQ_OP, UUID_EQ_OP,
+};
+use super::rules::admin_bypass;
 
 /// The outcome of planning an access check in the current context.
 enum Rewrite {
@@ -106,212 +57,64 @@ enum Rewrite {
     Bypass,
     /// No tenant context: the check is `false`.
     Nobody,
-    /// The tenant rules for this tenant, as an index-friendly expression.
-    Tenant(Uuid),
+    /// The rules, reading the tenant with this function when the plan runs.
+    RunTime(Oid),
 }
 
-fn decide() -> Rewrite {
+/// One of our functions, by name and argument types (an extension's
+/// functions have no fixed oids).
+fn our_function(name: &CStr, argument_types: &[Oid]) -> Option<Oid> {
+    // SAFETY: builds a qualified name list in the planner's memory context
+    // and looks it up with missing_ok.
+    let function = unsafe {
+        let mut qualified = std::ptr::null_mut();
+        for part in [c"vital", name] {
+            let word = pg_sys::makeString(pg_sys::pstrdup(part.as_ptr()));
+            qualified = pg_sys::lappend(qualified, word.cast());
+        }
+        pg_sys::LookupFuncName(
+            qualified,
+            argument_types.len() as i32,
+            argument_types.as_ptr(),
+            true,
+        )
+    };
+    (function != pg_sys::InvalidOid).then_some(function)
+}
+
+/// The rewrite for the current context, recorded in the plan being made
+/// (see `invalidation` for the pg_proc rows each kind depends on); None
+/// when one of our functions cannot be found (the call then runs natively).
+fn decide(root: *mut pg_sys::PlannerInfo) -> Option<Rewrite> {
     let tenant = current_tenant();
-    PLANS_HOLD_REWRITES.set(true);
-    if bypass_possible(tenant) {
-        PLANS_HOLD_ADMIN_DECISION.set(true);
-    }
-    if admin_bypass(tenant) {
-        Rewrite::Bypass
+    let (rewrite, assumption, marker) = if admin_bypass(tenant) {
+        let marker = our_function(c"is_platform_admin", &[pg_sys::UUIDOID])?;
+        (Rewrite::Bypass, Assumption::Bypass, marker)
+    } else if tenant.is_none() {
+        let marker = our_function(c"set_tenant_context", &[pg_sys::UUIDOID, pg_sys::BOOLOID])?;
+        (Rewrite::Nobody, Assumption::NoContext, marker)
     } else {
-        match tenant {
-            None => Rewrite::Nobody,
-            Some(tenant) => Rewrite::Tenant(tenant),
-        }
-    }
+        let reader = our_function(c"get_current_tenant_id", &[])?;
+        (Rewrite::RunTime(reader), Assumption::RunTime, reader)
+    };
+    plan_assumes(root, assumption, marker);
+    Some(rewrite)
 }
 
-/// The arguments of a call PostgreSQL asks to simplify, when they are NOT
-/// NULL columns of one table (as in the installed policies); any other call
-/// is left alone and runs natively.
-struct Columns {
-    args: Vec<*mut Node>,
-    /// The table's rows may be null-extended where the call is evaluated
-    /// (the table is on the nullable side of an outer join and the call is
-    /// above it): there the columns are NULL after all, and the rewrite
-    /// must still say false, as the function does.
-    null_extendable: bool,
-}
-
-/// # Safety
-/// `request` must be the support request PostgreSQL passed in.
-unsafe fn simplify_arguments(request: Internal, expected: usize) -> Option<Columns> {
-    let node = request.unwrap()?.cast_mut_ptr::<Node>();
-    // SAFETY: PostgreSQL passes a valid node; we check its tag before the cast.
-    unsafe {
-        if node.is_null() || (*node).type_ != pg_sys::NodeTag::T_SupportRequestSimplify {
-            return None;
-        }
-        let request = node.cast::<pg_sys::SupportRequestSimplify>();
-        let (root, call) = ((*request).root, (*request).fcall);
-        let list = (*call).args;
-        if list.is_null() || (*list).length as usize != expected {
-            return None;
-        }
-        let args: Vec<*mut Node> = (0..expected)
-            .map(|i| (*(*list).elements.add(i)).ptr_value.cast::<Node>())
-            .collect();
-        let vars = args
-            .iter()
-            .map(|&a| not_null_column(root, a))
-            .collect::<Option<Vec<*mut pg_sys::Var>>>()?;
-        let varno = (*vars[0]).varno;
-        if vars.iter().any(|&v| (*v).varno != varno) {
-            return None;
-        }
-        Some(Columns {
-            args,
-            null_extendable: null_extendable(root, vars[0]),
-        })
-    }
-}
-
-/// The column, when an expression is a column of a table declared NOT
-/// NULL: there the rewritten expression and the native function agree on
-/// every row.
+/// The planner state of a simplify request.
 ///
 /// # Safety
-/// `root` is the planner state of the request (or NULL), `node` a valid expression.
-unsafe fn not_null_column(
-    root: *mut pg_sys::PlannerInfo,
-    node: *mut Node,
-) -> Option<*mut pg_sys::Var> {
-    // SAFETY: every pointer is checked before it is followed; the syscache
-    // tuple is released before returning.
-    unsafe {
-        // A varchar column reaches a text parameter through a binary
-        // relabelling, which changes no value and no nullness.
-        let mut node = node;
-        while !node.is_null() && (*node).type_ == pg_sys::NodeTag::T_RelabelType {
-            node = (*node.cast::<pg_sys::RelabelType>()).arg.cast::<Node>();
-        }
-        if root.is_null()
-            || (*root).parse.is_null()
-            || node.is_null()
-            || (*node).type_ != pg_sys::NodeTag::T_Var
-        {
-            return None;
-        }
-        let var = node.cast::<pg_sys::Var>();
-        let rtable = (*(*root).parse).rtable;
-        let index = (*var).varno as usize;
-        if (*var).varlevelsup != 0
-            || (*var).varattno <= 0
-            || rtable.is_null()
-            || index == 0
-            || index > (*rtable).length as usize
-        {
-            return None;
-        }
-        let rte = (*(*rtable).elements.add(index - 1))
-            .ptr_value
-            .cast::<pg_sys::RangeTblEntry>();
-        if (*rte).rtekind != pg_sys::RTEKind::RTE_RELATION {
-            return None;
-        }
-        let tuple = pg_sys::SearchSysCache2(
-            pg_sys::SysCacheIdentifier::ATTNUM as i32,
-            pg_sys::Datum::from((*rte).relid),
-            pg_sys::Datum::from((*var).varattno),
-        );
-        if tuple.is_null() {
-            return None;
-        }
-        let not_null =
-            (*pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_attribute>(tuple)).attnotnull;
-        pg_sys::ReleaseSysCache(tuple);
-        not_null.then_some(var)
-    }
+/// `node` was checked by `simplify_arguments` to be a SupportRequestSimplify.
+unsafe fn planner(node: *mut Node) -> *mut pg_sys::PlannerInfo {
+    // SAFETY: per this function's contract.
+    unsafe { (*node.cast::<pg_sys::SupportRequestSimplify>()).root }
 }
 
-/// Since PostgreSQL 16 every Var says which outer joins can null it.
-///
-/// # Safety
-/// `var` is a valid Var.
-#[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
-unsafe fn null_extendable(_root: *mut pg_sys::PlannerInfo, var: *mut pg_sys::Var) -> bool {
-    // SAFETY: per this function's contract; an empty set is a NULL pointer.
-    unsafe { !(*var).varnullingrels.is_null() }
-}
-
-/// Before PostgreSQL 16 a Var does not say; the query's join tree does: the
-/// table is below the nullable side of an outer join. (Cautious: a policy's
-/// own check, evaluated at the scan, gets the guard too, which costs a
-/// NULL test per row and keeps its index plan.)
-///
-/// # Safety
-/// `root` and `var` are the valid planner state and Var of the request.
-#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
-unsafe fn null_extendable(root: *mut pg_sys::PlannerInfo, var: *mut pg_sys::Var) -> bool {
-    // SAFETY: per this function's contract (not_null_column checked root.parse).
-    unsafe { below_nullable_side((*(*root).parse).jointree.cast(), (*var).varno as i64, false) }
-}
-
-/// Whether range table entry `rtindex` appears in the join tree `node`
-/// below the nullable side of an outer join (`nullable`: already below one).
-///
-/// # Safety
-/// `node` is NULL or a valid join tree node.
-#[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
-unsafe fn below_nullable_side(node: *mut Node, rtindex: i64, nullable: bool) -> bool {
-    use pg_sys::JoinType::{JOIN_ANTI, JOIN_FULL, JOIN_LEFT, JOIN_RIGHT};
-    // SAFETY: each node is read as the type its tag names.
-    unsafe {
-        if node.is_null() {
-            return false;
-        }
-        match (*node).type_ {
-            pg_sys::NodeTag::T_RangeTblRef => {
-                nullable && (*node.cast::<pg_sys::RangeTblRef>()).rtindex as i64 == rtindex
-            }
-            pg_sys::NodeTag::T_FromExpr => {
-                let list = (*node.cast::<pg_sys::FromExpr>()).fromlist;
-                !list.is_null()
-                    && (0..(*list).length as usize).any(|i| {
-                        let item = (*(*list).elements.add(i)).ptr_value.cast::<Node>();
-                        below_nullable_side(item, rtindex, nullable)
-                    })
-            }
-            pg_sys::NodeTag::T_JoinExpr => {
-                let join = node.cast::<pg_sys::JoinExpr>();
-                let (left, right) = match (*join).jointype {
-                    JOIN_LEFT | JOIN_ANTI => (false, true),
-                    JOIN_RIGHT => (true, false),
-                    JOIN_FULL => (true, true),
-                    _ => (false, false),
-                };
-                below_nullable_side((*join).larg, rtindex, nullable || left)
-                    || below_nullable_side((*join).rarg, rtindex, nullable || right)
-            }
-            _ => false,
-        }
-    }
-}
-
-/// The tenant rules as built, with `owner IS NOT NULL` added where the
-/// table's rows may be null-extended: a null-extended row then gives false,
-/// not NULL, and the rules stay indexable.
-///
-/// # Safety
-/// `rules` is a valid boolean expression over `columns`.
-unsafe fn null_safe(rules: *mut Node, columns: &Columns) -> *mut Node {
-    if !columns.null_extendable {
-        return rules;
-    }
-    // SAFETY: a fresh NullTest over a copy of the owner column.
-    unsafe {
-        let mut test = PgBox::<pg_sys::NullTest>::alloc_node(pg_sys::NodeTag::T_NullTest);
-        test.arg = copy(columns.args[0]).cast();
-        test.nulltesttype = pg_sys::NullTestType::IS_NOT_NULL;
-        test.argisrow = false;
-        test.location = -1;
-        and(&[rules, test.into_pg().cast()])
-    }
+/// The node PostgreSQL passed, or NULL.
+fn request_node(request: Internal) -> *mut Node {
+    request
+        .unwrap()
+        .map_or(std::ptr::null_mut(), |datum| datum.cast_mut_ptr::<Node>())
 }
 
 /// "No simplification": a NULL pointer, which fmgr (unlike SQL NULL) accepts.
@@ -326,16 +129,21 @@ fn into_internal(node: *mut Node) -> Internal {
 /// Support function of `vital.can_access_resource(uuid, boolean, text, uuid[])`.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn simplify_can_access_resource(request: Internal) -> Internal {
-    // SAFETY: `request` comes from the planner.
-    let Some(columns) = (unsafe { simplify_arguments(request, 4) }) else {
-        return leave_alone();
-    };
-    match decide() {
-        Rewrite::Bypass => into_internal(bool_const(true)),
-        Rewrite::Nobody => into_internal(bool_const(false)),
-        // SAFETY: the arguments are valid expression nodes of the declared types.
-        Rewrite::Tenant(tenant) => {
-            into_internal(unsafe { null_safe(tenant_read_rules(&columns.args, tenant), &columns) })
+    // SAFETY: `request` comes from the planner; the rest reads what
+    // simplify_arguments checked.
+    unsafe {
+        let node = request_node(request);
+        let Some(columns) = simplify_arguments(node, 4) else {
+            return leave_alone();
+        };
+        let root = planner(node);
+        match decide(root) {
+            None => leave_alone(),
+            Some(Rewrite::Bypass) => into_internal(bool_const(true)),
+            Some(Rewrite::Nobody) => into_internal(bool_const(false)),
+            Some(Rewrite::RunTime(tenant)) => {
+                into_internal(null_safe(read_rules(root, &columns, tenant), &columns))
+            }
         }
     }
 }
@@ -343,140 +151,94 @@ fn simplify_can_access_resource(request: Internal) -> Internal {
 /// Support function of `vital.can_modify_resource(uuid)`.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn simplify_can_modify_resource(request: Internal) -> Internal {
-    // SAFETY: `request` comes from the planner.
-    let Some(columns) = (unsafe { simplify_arguments(request, 1) }) else {
-        return leave_alone();
-    };
-    match decide() {
-        Rewrite::Bypass => into_internal(bool_const(true)),
-        Rewrite::Nobody => into_internal(bool_const(false)),
-        // SAFETY: the argument is a valid uuid expression (copied: the
-        // guard may use it too).
-        Rewrite::Tenant(tenant) => into_internal(unsafe {
-            let own = operator(UUID_EQ_OP, copy(columns.args[0]), uuid_const(tenant));
-            null_safe(own, &columns)
-        }),
+    // SAFETY: as above.
+    unsafe {
+        let node = request_node(request);
+        let Some(columns) = simplify_arguments(node, 1) else {
+            return leave_alone();
+        };
+        let root = planner(node);
+        match decide(root) {
+            None => leave_alone(),
+            Some(Rewrite::Bypass) => into_internal(bool_const(true)),
+            Some(Rewrite::Nobody) => into_internal(bool_const(false)),
+            Some(Rewrite::RunTime(tenant)) => {
+                // The owner only (copied: the guard may use it too), and
+                // nothing without a tenant.
+                let own = operator(UUID_EQ_OP, copy(columns.args[0]), uuid_call(tenant));
+                let rule = and(&[own, is_not_null(uuid_call(tenant))]);
+                into_internal(null_safe(rule, &columns))
+            }
+        }
     }
 }
 
-fn bool_const(value: bool) -> *mut Node {
-    // SAFETY: builds a fresh node in the current (planner) memory context.
-    unsafe { pg_sys::makeBoolConst(value, false) }
-}
-
-/// `owner = T OR (is_shared AND mode = 'global')
-///  OR (is_shared AND mode = 'selective' AND shared_with @> ARRAY[T])`
+/// The read rules for the tenant the plan reads when it runs (see the
+/// module's comment for the forms).
 ///
 /// # Safety
-/// `args` are the four argument expressions of can_access_resource.
-unsafe fn tenant_read_rules(args: &[*mut Node], tenant: Uuid) -> *mut Node {
-    let (owner, is_shared, mode, shared_with) = (args[0], args[1], args[2], args[3]);
+/// `columns` are the four argument expressions of can_access_resource in
+/// the query `root` plans.
+unsafe fn read_rules(root: *mut pg_sys::PlannerInfo, columns: &Columns, tenant: Oid) -> *mut Node {
+    let [owner, is_shared, mode, shared_with] = [
+        columns.args[0],
+        columns.args[1],
+        columns.args[2],
+        columns.args[3],
+    ];
     // SAFETY: every node is freshly built or copied; the planner owns them.
     unsafe {
-        let own = operator(UUID_EQ_OP, owner, uuid_const(tenant));
-        let global = and(&[
-            copy(is_shared),
-            operator(TEXT_EQ_OP, copy(mode), text_const(GLOBAL)),
-        ]);
-        let selective = and(&[
-            copy(is_shared),
-            operator(TEXT_EQ_OP, copy(mode), text_const(SELECTIVE)),
-            operator(
-                ARRAY_CONTAINS_OP,
-                shared_with,
-                uuid_array_of(uuid_const(tenant)),
-            ),
-        ]);
-        or(&[own, global, selective])
+        let rules = if query_says_current_tenant(root, columns, tenant) {
+            operator(UUID_EQ_OP, owner, uuid_call(tenant))
+        } else {
+            let tied = has_tie_check(columns.relid);
+            let shared_and = |mut conditions: Vec<*mut Node>| {
+                if !tied {
+                    conditions.push(copy(is_shared));
+                }
+                all(&conditions)
+            };
+            let own = operator(UUID_EQ_OP, owner, uuid_call(tenant));
+            let global = shared_and(vec![operator(TEXT_EQ_OP, copy(mode), text_const(GLOBAL))]);
+            // In the order PostgreSQL rebuilds a bitmap scan's condition
+            // (index condition, then the partial index's predicate): a
+            // policy equal to it is not evaluated again per row.
+            let selective = shared_and(vec![
+                operator(
+                    ARRAY_CONTAINS_OP,
+                    shared_with,
+                    uuid_array_of(uuid_call(tenant)),
+                ),
+                operator(TEXT_EQ_OP, copy(mode), text_const(SELECTIVE)),
+            ]);
+            or(&[own, global, selective])
+        };
+        and(&[rules, is_not_null(uuid_call(tenant))])
     }
 }
 
-unsafe fn copy(node: *mut Node) -> *mut Node {
-    // SAFETY: copies a valid node tree.
-    unsafe { pg_sys::copyObjectImpl(node.cast()).cast() }
-}
-
-unsafe fn list_of(nodes: &[*mut Node]) -> *mut pg_sys::List {
-    let mut list = std::ptr::null_mut();
-    for &node in nodes {
-        // SAFETY: appends a valid node pointer to a (possibly empty) list.
-        list = unsafe { pg_sys::lappend(list, node.cast()) };
-    }
-    list
-}
-
-unsafe fn and(nodes: &[*mut Node]) -> *mut Node {
-    // SAFETY: a boolean AND of valid boolean expressions.
-    unsafe { pg_sys::makeBoolExpr(pg_sys::BoolExprType::AND_EXPR, list_of(nodes), -1).cast() }
-}
-
-unsafe fn or(nodes: &[*mut Node]) -> *mut Node {
-    // SAFETY: a boolean OR of valid boolean expressions.
-    unsafe { pg_sys::makeBoolExpr(pg_sys::BoolExprType::OR_EXPR, list_of(nodes), -1).cast() }
-}
-
-/// A boolean binary operator; text comparisons use the left side's collation.
-unsafe fn operator(opno: Oid, left: *mut Node, right: *mut Node) -> *mut Node {
-    // SAFETY: valid expressions of the operator's input types.
-    unsafe {
-        let input_collation = pg_sys::exprCollation(left);
-        pg_sys::make_opclause(
-            opno,
-            pg_sys::BOOLOID,
-            false,
-            left.cast(),
-            right.cast(),
-            pg_sys::InvalidOid,
-            input_collation,
-        )
-        .cast()
+/// The conditions ANDed, or the one condition itself.
+///
+/// # Safety
+/// Valid boolean expressions.
+unsafe fn all(conditions: &[*mut Node]) -> *mut Node {
+    match conditions {
+        [one] => *one,
+        // SAFETY: per this function's contract.
+        many => unsafe { and(many) },
     }
 }
 
-unsafe fn uuid_array_of(element: *mut Node) -> *mut Node {
-    // SAFETY: a fresh one-element ARRAY[...] of uuid.
-    unsafe {
-        let mut array = PgBox::<pg_sys::ArrayExpr>::alloc_node(pg_sys::NodeTag::T_ArrayExpr);
-        array.array_typeid = pg_sys::UUIDARRAYOID;
-        array.array_collid = pg_sys::InvalidOid;
-        array.element_typeid = pg_sys::UUIDOID;
-        array.elements = list_of(&[element]);
-        array.multidims = false;
-        array.location = -1;
-        array.into_pg().cast()
+/// The rules as built, with `owner IS NOT NULL` added where the table's
+/// rows may be null-extended: a null-extended row then gives false, not
+/// NULL, and the rules stay indexable.
+///
+/// # Safety
+/// `rules` is a valid boolean expression over `columns`.
+unsafe fn null_safe(rules: *mut Node, columns: &Columns) -> *mut Node {
+    if !columns.null_extendable {
+        return rules;
     }
-}
-
-fn text_const(value: &str) -> *mut Node {
-    // SAFETY: makeConst copies nothing; the text datum is palloc'd in the planner's context.
-    unsafe {
-        let datum = value.into_datum().expect("text is never NULL");
-        pg_sys::makeConst(
-            pg_sys::TEXTOID,
-            -1,
-            pg_sys::DEFAULT_COLLATION_OID,
-            -1,
-            datum,
-            false,
-            false,
-        )
-        .cast()
-    }
-}
-
-fn uuid_const(value: Uuid) -> *mut Node {
-    let datum = to_pg(value).into_datum().expect("a uuid is never NULL");
-    // SAFETY: a fresh by-reference constant whose datum lives in the planner's context.
-    unsafe {
-        pg_sys::makeConst(
-            pg_sys::UUIDOID,
-            -1,
-            pg_sys::InvalidOid,
-            16,
-            datum,
-            false,
-            false,
-        )
-        .cast()
-    }
+    // SAFETY: a fresh NullTest over a copy of the owner column.
+    unsafe { and(&[rules, is_not_null(copy(columns.args[0]))]) }
 }

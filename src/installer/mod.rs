@@ -270,7 +270,37 @@ fn add_indexes(rel: &Rel) -> Vec<String> {
                 .map(|new| new.name),
         );
     }
+    drop_obsolete_indexes(rel);
     created
+}
+
+/// Drops the indexes an earlier run of enable_tenancy created that serve no
+/// policy any more (the forms of earlier versions, partial on `is_shared`).
+/// Indexes the installer did not create are left alone.
+fn drop_obsolete_indexes(rel: &Rel) {
+    let ours: Vec<String> = spi::run_value::<Vec<String>>(
+        "select created_indexes::text[] from vital.tenant_tables where table_name = $1::regclass",
+        &[rel.oid.into()],
+    )
+    .unwrap_or_default();
+    let obsolete: Vec<String> = existing_indexes(rel.oid)
+        .into_iter()
+        .filter(|e| ours.contains(&e.name))
+        .filter(|e| !INDEXES.iter().any(|i| i.served_by(e, rel.mode_is_varchar)))
+        .map(|e| {
+            format!(
+                "DROP INDEX {}",
+                pgrx::spi::quote_qualified_identifier(&rel.schema, &e.name)
+            )
+        })
+        .collect();
+    if !obsolete.is_empty() {
+        as_registry_owner(|| {
+            for sql in &obsolete {
+                execute(sql, &[]);
+            }
+        });
+    }
 }
 
 /// Row-level security, enabled and forced, and the four policies, on one

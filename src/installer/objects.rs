@@ -3,7 +3,7 @@
 
 use pgrx::pg_sys::Oid;
 
-use crate::vocabulary::Column;
+use crate::vocabulary::{Column, IS_SHARED_CHECK};
 
 /// A column as the catalog describes it.
 pub(super) struct FoundColumn {
@@ -33,7 +33,7 @@ pub(super) const CHECKS: [(&str, &str); 3] = [
         "CHECK (resource_type IN ('platform', 'solution', 'industry', 'custom'))",
     ),
     (
-        "vital_tenancy_is_shared_check",
+        IS_SHARED_CHECK,
         "CHECK (is_shared = (sharing_mode <> 'private'))",
     ),
 ];
@@ -123,10 +123,12 @@ impl Policy {
 pub(super) enum Index {
     /// btree (tenant_id): own rows
     Owner,
-    /// btree (sharing_mode) WHERE is_shared: globally shared rows
+    /// btree (sharing_mode) WHERE sharing_mode <> 'private': shared rows
+    /// (the rewrite reads `sharing_mode = 'global'` on installed tables,
+    /// which the CHECK ties `is_shared` to)
     Shared,
-    /// gin (shared_with) WHERE is_shared AND sharing_mode = 'selective': rows
-    /// shared with a tenant (the whole arm of the policy, so no row needs a recheck)
+    /// gin (shared_with) WHERE sharing_mode = 'selective': rows shared with a
+    /// tenant (the whole arm of the policy, so no row needs a recheck)
     SharedWith,
 }
 
@@ -136,18 +138,20 @@ impl Index {
     pub(super) fn create_sql(self, table: &str) -> String {
         match self {
             Index::Owner => format!("CREATE INDEX ON {table} USING btree (tenant_id)"),
-            Index::Shared => {
-                format!("CREATE INDEX ON {table} USING btree (sharing_mode) WHERE is_shared")
-            }
+            Index::Shared => format!(
+                "CREATE INDEX ON {table} USING btree (sharing_mode) WHERE sharing_mode <> 'private'"
+            ),
             Index::SharedWith => format!(
-                "CREATE INDEX ON {table} USING gin (shared_with) WHERE is_shared AND sharing_mode = 'selective'"
+                "CREATE INDEX ON {table} USING gin (shared_with) WHERE sharing_mode = 'selective'"
             ),
         }
     }
 
     /// Whether an existing index serves the policies as well as this one:
     /// valid, of the same access method and default operator class, led by
-    /// the same column, and no more partial than this one.
+    /// the same column, and no more partial than this one. (The forms of
+    /// earlier versions, partial on `is_shared`, do not: the rewrite no
+    /// longer reads `is_shared` on installed tables.)
     pub(super) fn served_by(self, index: &ExistingIndex, mode_is_varchar: bool) -> bool {
         let mode = if mode_is_varchar {
             "(sharing_mode)::text"
@@ -165,19 +169,17 @@ impl Index {
                     && predicate.is_none()
             }
             Index::Shared => {
+                let shared = format!("({mode} <> 'private'::text)");
                 index.method == "btree"
                     && index.first_column.as_deref() == Some(Column::SharingMode.name())
-                    && (predicate.is_none() || predicate == Some("is_shared"))
+                    && (predicate.is_none() || predicate == Some(shared.as_str()))
             }
             Index::SharedWith => {
                 let selective = format!("({mode} = 'selective'::text)");
-                let shared_selective = format!("(is_shared AND {selective})");
                 index.method == "gin"
                     && index.columns == 1
                     && index.first_column.as_deref() == Some(Column::SharedWith.name())
-                    && (predicate.is_none()
-                        || predicate == Some(selective.as_str())
-                        || predicate == Some(shared_selective.as_str()))
+                    && (predicate.is_none() || predicate == Some(selective.as_str()))
             }
         }
     }
@@ -219,7 +221,18 @@ mod tests {
         assert!(Index::Owner.served_by(&index("btree", "tenant_id", None), false));
         assert!(!Index::Owner.served_by(&index("btree", "tenant_id", Some("is_shared")), false));
         assert!(!Index::Owner.served_by(&index("hash", "tenant_id", None), false));
-        assert!(Index::Shared.served_by(&index("btree", "sharing_mode", Some("is_shared")), false));
+        assert!(Index::Shared.served_by(
+            &index(
+                "btree",
+                "sharing_mode",
+                Some("(sharing_mode <> 'private'::text)")
+            ),
+            false
+        ));
+        assert!(
+            !Index::Shared.served_by(&index("btree", "sharing_mode", Some("is_shared")), false),
+            "the form of 0.1: partial on is_shared"
+        );
         assert!(!Index::Shared.served_by(
             &index(
                 "btree",
@@ -228,8 +241,10 @@ mod tests {
             ),
             false
         ));
-        let ours = "(is_shared AND (sharing_mode = 'selective'::text))";
+        let ours = "(sharing_mode = 'selective'::text)";
         assert!(Index::SharedWith.served_by(&index("gin", "shared_with", Some(ours)), false));
+        let old = "(is_shared AND (sharing_mode = 'selective'::text))";
+        assert!(!Index::SharedWith.served_by(&index("gin", "shared_with", Some(old)), false));
         assert!(Index::SharedWith.served_by(&index("gin", "shared_with", None), false));
         assert!(!Index::SharedWith.served_by(
             &index(
@@ -239,7 +254,7 @@ mod tests {
             ),
             false
         ));
-        let varchar = "(is_shared AND ((sharing_mode)::text = 'selective'::text))";
+        let varchar = "((sharing_mode)::text = 'selective'::text)";
         assert!(Index::SharedWith.served_by(&index("gin", "shared_with", Some(varchar)), true));
         let mut invalid = index("btree", "tenant_id", None);
         invalid.valid = false;
