@@ -13,7 +13,8 @@ PG_REGRESS="$(dirname "$("$PG_BIN/pg_config" --pgxs)")/../test/regress/pg_regres
 out="$(mktemp -d /tmp/vital_regress.XXXXXX)"
 CLUSTER_PORT="${REGRESS_PORT:-54330}"
 trap 'cluster_stop' EXIT
-cluster_start
+# pg_stat_statements counts how often a statement is planned (access_plans_kept).
+cluster_start "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track_planning = on"
 psql -X -q -d postgres -c 'CREATE DATABASE vital_regress'
 psql -X -q -v ON_ERROR_STOP=1 -d vital_regress -f tests/regress/setup.sql >/dev/null
 

@@ -212,27 +212,43 @@ pub(super) fn has_tie_check(relid: Oid) -> bool {
     }
 }
 
-/// Whether the query's WHERE clause, at its top level (ANDed with
-/// everything else), says `owner = tenant_function()` of this table's owner
-/// column: then every row it returns is owned by the current tenant.
-///
+/// What the query's WHERE clause says of the table's owner column at its
+/// top level (ANDed with everything else).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(super) enum OwnerQual {
+    /// Nothing usable.
+    Nothing,
+    /// `owner = vital.get_current_tenant_id()`: every row it returns is the
+    /// current tenant's own.
+    CurrentTenant,
+    /// `owner = <a constant or parameter>`: one tenant's rows, maybe not
+    /// the current tenant's.
+    OneTenant,
+}
+
 /// # Safety
 /// `root` is the planner state of the request, `columns` its columns.
-pub(super) unsafe fn query_says_current_tenant(
+pub(super) unsafe fn owner_qual(
     root: *mut pg_sys::PlannerInfo,
     columns: &Columns,
     tenant_function: Oid,
-) -> bool {
+) -> OwnerQual {
     // SAFETY: every node is read as the type its tag names.
     unsafe {
         let jointree = (*(*root).parse).jointree;
         if jointree.is_null() {
-            return false;
+            return OwnerQual::Nothing;
         }
         let owner = columns.args[0].cast::<pg_sys::Var>();
         conjuncts((*jointree).quals)
             .into_iter()
-            .any(|clause| names_current_tenant(clause, owner, tenant_function))
+            .map(|clause| owner_equals(clause, owner, tenant_function))
+            .max_by_key(|found| match found {
+                OwnerQual::Nothing => 0,
+                OwnerQual::OneTenant => 1,
+                OwnerQual::CurrentTenant => 2,
+            })
+            .unwrap_or(OwnerQual::Nothing)
     }
 }
 
@@ -265,24 +281,25 @@ unsafe fn conjuncts(qual: *mut Node) -> Vec<*mut Node> {
     }
 }
 
-/// `owner = tenant_function()` (either way round), on exactly this column.
+/// `owner = …` (either way round) on exactly this column: with the
+/// current tenant's reader, or with a constant or parameter.
 ///
 /// # Safety
 /// `clause` and `owner` are valid nodes.
-unsafe fn names_current_tenant(
+unsafe fn owner_equals(
     clause: *mut Node,
     owner: *mut pg_sys::Var,
     tenant_function: Oid,
-) -> bool {
+) -> OwnerQual {
     // SAFETY: each node is read as the type its tag names.
     unsafe {
         if (*clause).type_ != pg_sys::NodeTag::T_OpExpr {
-            return false;
+            return OwnerQual::Nothing;
         }
         let op = clause.cast::<pg_sys::OpExpr>();
         let args = (*op).args;
         if (*op).opno != UUID_EQ_OP || args.is_null() || (*args).length != 2 {
-            return false;
+            return OwnerQual::Nothing;
         }
         let left = (*(*args).elements.add(0)).ptr_value.cast::<Node>();
         let right = (*(*args).elements.add(1)).ptr_value.cast::<Node>();
@@ -294,13 +311,29 @@ unsafe fn names_current_tenant(
                     && (*var).varlevelsup == 0
             }
         };
-        let is_tenant_call = |node: *mut Node| {
-            (*node).type_ == pg_sys::NodeTag::T_FuncExpr && {
-                let call = node.cast::<pg_sys::FuncExpr>();
-                (*call).funcid == tenant_function
-                    && ((*call).args.is_null() || (*(*call).args).length == 0)
-            }
+        let other = if is_owner(left) {
+            right
+        } else if is_owner(right) {
+            left
+        } else {
+            return OwnerQual::Nothing;
         };
-        (is_owner(left) && is_tenant_call(right)) || (is_tenant_call(left) && is_owner(right))
+        match (*other).type_ {
+            pg_sys::NodeTag::T_FuncExpr => {
+                let call = other.cast::<pg_sys::FuncExpr>();
+                if (*call).funcid == tenant_function
+                    && ((*call).args.is_null() || (*(*call).args).length == 0)
+                {
+                    OwnerQual::CurrentTenant
+                } else {
+                    OwnerQual::Nothing
+                }
+            }
+            pg_sys::NodeTag::T_Const if !(*other.cast::<pg_sys::Const>()).constisnull => {
+                OwnerQual::OneTenant
+            }
+            pg_sys::NodeTag::T_Param => OwnerQual::OneTenant,
+            _ => OwnerQual::Nothing,
+        }
     }
 }

@@ -1,6 +1,7 @@
 -- Fixtures shared by every regression test, loaded once per run by a
 -- superuser. Tests change them only inside transactions they roll back.
 CREATE EXTENSION vital_tenancy;
+CREATE EXTENSION pg_stat_statements;
 
 -- regress.try(sql) runs one statement and says how it ended: 'ok', or
 -- 'SQLSTATE: message'. It runs as its caller (SECURITY INVOKER), so a test
