@@ -52,3 +52,17 @@ VALUES ('00000000-0000-0000-0000-000000000001', 'vital-platform', 'VITAL Platfor
 SELECT pg_catalog.pg_extension_config_dump('vital.tenants', 'WHERE id <> ''00000000-0000-0000-0000-000000000001''');
 SELECT pg_catalog.pg_extension_config_dump('vital.user_tenants', '');
 SELECT pg_catalog.pg_extension_config_dump('vital.user_roles', '');
+
+-- Every write of a registry table, in any session, reaches the per-backend
+-- caches of the context checks (src/registry/cache.rs): the trigger sends a
+-- relcache invalidation, which every backend processes at the start of its
+-- next transaction.
+CREATE FUNCTION vital.registry_changed() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'registry_changed_wrapper';
+REVOKE EXECUTE ON FUNCTION vital.registry_changed() FROM PUBLIC;
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vital.tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION vital.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vital.user_tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION vital.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vital.user_roles
+    FOR EACH STATEMENT EXECUTE FUNCTION vital.registry_changed();

@@ -13,8 +13,10 @@
 //!    - `regclass`: `regclass` as an argument type
 //!    - `jwt`: the `sub` claim of PostgREST's `request.jwt.claims`
 //!    - `settings`: the superuser-only settings that hold the context
+//!    - `trigger_entry`: hand-written entry points for trigger functions
 //! 2. `context`: reading who the session acts for
-//! 3. `registry`: tenants, memberships, platform admins
+//! 3. `registry/`: tenants, memberships, platform admins (`cache`: what the
+//!    context checks read, cached per backend, invalidated by every write)
 //! 4. `access/` (`rules`: the visibility rule and the admin cache;
 //!    `columns`, `nodes`, `rewrite`: the rule at plan time; `invalidation`:
 //!    which cached plans a context change makes wrong; the SQL-callable
@@ -43,6 +45,7 @@ mod sharing;
 mod spi;
 #[cfg(any(test, feature = "pg_test"))]
 mod testing;
+mod trigger_entry;
 mod vocabulary;
 
 use pgrx::pg_sys;
@@ -102,6 +105,10 @@ pub extern "C-unwind" fn _PG_init() {
         );
         pg_sys::CacheRegisterRelcacheCallback(
             Some(audit::layout::relation_changed),
+            pg_sys::Datum::from(0),
+        );
+        pg_sys::CacheRegisterRelcacheCallback(
+            Some(registry::cache::relation_changed),
             pg_sys::Datum::from(0),
         );
         pg_sys::CacheRegisterSyscacheCallback(

@@ -161,6 +161,41 @@ impl KeptPlan {
         })
     }
 
+    /// Runs the plan read-only (with the statement's snapshot) with
+    /// `values` (one per parameter, none NULL); the first column of its
+    /// first row, converted before the connection closes, if there is one.
+    pub(crate) fn value<T: FromDatum>(&self, values: &mut [Datum]) -> Option<T> {
+        assert_eq!(values.len(), self.types.len(), "one value per parameter");
+        let nulls: Vec<c_char> = vec![b' ' as c_char; values.len()];
+        keeping_error_fields(|| {
+            // SAFETY: as in `execute`; the result is read (and converted to
+            // an owned value) before SPI_finish frees it.
+            unsafe {
+                pg_sys::SPI_connect();
+                let plan = self.prepared();
+                let rc =
+                    pg_sys::SPI_execute_plan(plan, values.as_mut_ptr(), nulls.as_ptr(), true, 1);
+                if rc < 0 {
+                    pg_sys::SPI_finish();
+                    error(INTERNAL_ERROR, "vital_tenancy internal query failed")
+                        .detail(format!("SPI_execute_plan returned {rc}."))
+                        .raise()
+                }
+                let table = pg_sys::SPI_tuptable;
+                let value = if pg_sys::SPI_processed == 0 || table.is_null() {
+                    None
+                } else {
+                    let mut is_null = false;
+                    let datum =
+                        pg_sys::SPI_getbinval(*(*table).vals, (*table).tupdesc, 1, &mut is_null);
+                    T::from_datum(datum, is_null)
+                };
+                pg_sys::SPI_finish();
+                value
+            }
+        })
+    }
+
     /// # Safety
     /// Must be called inside an SPI connection.
     unsafe fn prepared(&self) -> pg_sys::SPIPlanPtr {

@@ -1,7 +1,11 @@
 //! The tenant registry: tenants, memberships and platform admins, and the
-//! functions that manage them and answer questions about them.
+//! functions that manage them and answer questions about them. What the
+//! context checks read is cached per backend (`cache`).
+
+pub(crate) mod cache;
 
 use pgrx::datum::DatumWithOid;
+use pgrx::pg_sys;
 use pgrx::prelude::*;
 use uuid::Uuid;
 
@@ -74,19 +78,11 @@ fn change(query: &str, args: &[DatumWithOid]) -> usize {
 }
 
 pub(crate) fn tenant_status(tenant: Uuid) -> Option<TenantStatus> {
-    lookup::<String>(
-        "select status from vital.tenants where id = $1",
-        &[to_pg(tenant).into()],
-    )
-    .map(|s| TenantStatus::parse(&s))
+    cache::tenant_status(tenant)
 }
 
 pub(crate) fn is_admin(user: Uuid) -> bool {
-    lookup::<bool>(
-        "select true from vital.user_roles where user_id = $1 and role = 'platform_admin'",
-        &[to_pg(user).into()],
-    )
-    .unwrap_or(false)
+    cache::is_admin(user)
 }
 
 /// An active member of a usable tenant, or a platform admin.
@@ -96,22 +92,15 @@ pub(crate) fn has_access(user: Uuid, tenant: Uuid) -> bool {
 
 /// An active membership, whatever the tenant's status.
 pub(crate) fn is_active_member(user: Uuid, tenant: Uuid) -> bool {
-    lookup::<bool>(
-        "select true from vital.user_tenants m
-          where m.user_id = $1 and m.tenant_id = $2 and m.status = 'active'",
-        &[to_pg(user).into(), to_pg(tenant).into()],
-    )
-    .unwrap_or(false)
+    cache::membership(user, tenant).is_some_and(|m| m.active)
 }
 
 /// The role of an active membership in a usable tenant.
 fn active_role(user: Uuid, tenant: Uuid) -> Option<String> {
-    lookup::<String>(
-        "select m.role from vital.user_tenants m join vital.tenants t on t.id = m.tenant_id
-          where m.user_id = $1 and m.tenant_id = $2 and m.status = 'active'
-            and t.status = any($3)",
-        &[to_pg(user).into(), to_pg(tenant).into(), usable_states()],
-    )
+    let membership = cache::membership(user, tenant).filter(|m| m.active)?;
+    tenant_status(tenant)
+        .is_some_and(TenantStatus::is_usable)
+        .then_some(membership.role)
 }
 
 /// A role that may act for any tenant without naming a user: a superuser,
@@ -120,12 +109,39 @@ pub(crate) fn caller_is_trusted_service() -> bool {
     if caller_is_superuser() {
         return true;
     }
-    let caller = calling_role();
-    lookup::<bool>(
-        "select pg_catalog.has_function_privilege($1, 'vital.set_user_context(uuid, boolean)', 'EXECUTE')",
-        &[caller.into()],
-    )
-    .unwrap_or(false)
+    // SAFETY: a catalog cache lookup by name and a privilege check of the
+    // calling role; no SPI.
+    unsafe {
+        let mut name = std::ptr::null_mut();
+        for part in [c"vital", c"set_user_context"] {
+            let word = pg_sys::makeString(pg_sys::pstrdup(part.as_ptr()));
+            name = pg_sys::lappend(name, word.cast());
+        }
+        let argument_types = [pg_sys::UUIDOID, pg_sys::BOOLOID];
+        let function = pg_sys::LookupFuncName(name, 2, argument_types.as_ptr(), true);
+        function != pg_sys::InvalidOid && execute_allowed(function, calling_role())
+    }
+}
+
+/// Whether `role` may execute `function`.
+///
+/// # Safety
+/// `function` is an existing function's oid.
+unsafe fn execute_allowed(function: pg_sys::Oid, role: pg_sys::Oid) -> bool {
+    // SAFETY: per this function's contract.
+    unsafe {
+        #[cfg(any(feature = "pg13", feature = "pg14", feature = "pg15"))]
+        let result =
+            pg_sys::pg_proc_aclcheck(function, role, pg_sys::ACL_EXECUTE as pg_sys::AclMode);
+        #[cfg(not(any(feature = "pg13", feature = "pg14", feature = "pg15")))]
+        let result = pg_sys::object_aclcheck(
+            pg_sys::ProcedureRelationId,
+            function,
+            role,
+            pg_sys::ACL_EXECUTE as pg_sys::AclMode,
+        );
+        result == pg_sys::AclResult::ACLCHECK_OK
+    }
 }
 
 /// Who is managing the registry, as far as authorization goes.
@@ -432,10 +448,7 @@ fn refuse_ownership_change() -> ! {
 
 /// The role of any membership, whatever its status.
 fn member_role(user: Uuid, tenant: Uuid) -> Option<String> {
-    lookup::<String>(
-        "select role from vital.user_tenants where user_id = $1 and tenant_id = $2",
-        &[to_pg(user).into(), to_pg(tenant).into()],
-    )
+    cache::membership(user, tenant).map(|m| m.role)
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -1,0 +1,168 @@
+//! The registry facts the context checks need (a tenant's status, who is a
+//! platform admin, memberships), cached per backend.
+//!
+//! Every write of a registry table, in any session, reaches every cache in
+//! time: a statement trigger on the three tables (`vital.registry_changed()`)
+//! sends PostgreSQL's relcache invalidation for the table, which every
+//! backend processes at the start of its next transaction (and this
+//! backend after the writing statement; on abort, PostgreSQL processes the
+//! transaction's invalidations again, so nothing it read is kept). So a
+//! member removed, a tenant suspended or an admin revoked in another
+//! session takes effect at the first check in a transaction that starts
+//! after that change commits. A miss costs one execution of a query
+//! prepared once per backend, with the registry owner's rights.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use pgrx::pg_sys::{self, Datum, Oid};
+use pgrx::prelude::*;
+use uuid::Uuid;
+
+use crate::ids::to_pg;
+use crate::privileged::as_registry_owner;
+use crate::spi::KeptPlan;
+use crate::trigger_entry::trigger_entry_point;
+
+use super::TenantStatus;
+
+/// A membership, whatever its status.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub(super) struct Membership {
+    pub(super) role: String,
+    pub(super) active: bool,
+}
+
+/// Entries kept per cache before it starts afresh.
+const ENTRIES: usize = 16_384;
+
+thread_local! {
+    static STATUSES: RefCell<HashMap<Uuid, Option<TenantStatus>>> = RefCell::new(HashMap::new());
+    static ADMINS: RefCell<HashMap<Uuid, bool>> = RefCell::new(HashMap::new());
+    static MEMBERSHIPS: RefCell<HashMap<(Uuid, Uuid), Option<Membership>>> =
+        RefCell::new(HashMap::new());
+    /// The registry tables' oids, known once a cache was filled.
+    static TABLES: Cell<Option<[Oid; 3]>> = const { Cell::new(None) };
+
+    static STATUS_QUERY: KeptPlan = const {
+        KeptPlan::new(c"select status from vital.tenants where id = $1", &[pg_sys::UUIDOID])
+    };
+    static ADMIN_QUERY: KeptPlan = const {
+        KeptPlan::new(
+            c"select true from vital.user_roles where user_id = $1 and role = 'platform_admin'",
+            &[pg_sys::UUIDOID],
+        )
+    };
+    static MEMBERSHIP_QUERY: KeptPlan = const {
+        KeptPlan::new(
+            c"select array[role, status] from vital.user_tenants where user_id = $1 and tenant_id = $2",
+            &[pg_sys::UUIDOID, pg_sys::UUIDOID],
+        )
+    };
+}
+
+fn cached<K: Eq + Hash + Copy, V: Clone>(
+    cache: &'static std::thread::LocalKey<RefCell<HashMap<K, V>>>,
+    key: K,
+    look_up: impl FnOnce() -> V,
+) -> V {
+    if let Some(found) = cache.with_borrow(|entries| entries.get(&key).cloned()) {
+        return found;
+    }
+    remember_tables();
+    let value = look_up();
+    cache.with_borrow_mut(|entries| {
+        if entries.len() >= ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, value.clone());
+    });
+    value
+}
+
+fn uuid_datum(id: Uuid) -> Datum {
+    to_pg(id).into_datum().expect("a uuid is never NULL")
+}
+
+pub(super) fn tenant_status(tenant: Uuid) -> Option<TenantStatus> {
+    cached(&STATUSES, tenant, || {
+        let status: Option<String> =
+            as_registry_owner(|| STATUS_QUERY.with(|query| query.value(&mut [uuid_datum(tenant)])));
+        status.map(|word| TenantStatus::parse(&word))
+    })
+}
+
+pub(super) fn is_admin(user: Uuid) -> bool {
+    cached(&ADMINS, user, || {
+        as_registry_owner(|| ADMIN_QUERY.with(|query| query.value::<bool>(&mut [uuid_datum(user)])))
+            .unwrap_or(false)
+    })
+}
+
+pub(super) fn membership(user: Uuid, tenant: Uuid) -> Option<Membership> {
+    cached(&MEMBERSHIPS, (user, tenant), || {
+        let found: Option<Vec<String>> = as_registry_owner(|| {
+            MEMBERSHIP_QUERY.with(|query| query.value(&mut [uuid_datum(user), uuid_datum(tenant)]))
+        });
+        match found.as_deref() {
+            Some([role, status]) => Some(Membership {
+                role: role.clone(),
+                active: status == "active",
+            }),
+            _ => None,
+        }
+    })
+}
+
+fn forget_everything() {
+    STATUSES.with_borrow_mut(HashMap::clear);
+    ADMINS.with_borrow_mut(HashMap::clear);
+    MEMBERSHIPS.with_borrow_mut(HashMap::clear);
+}
+
+/// Looks up the registry tables' oids (from the catalog caches) the first
+/// time anything is cached, so the invalidation callback knows them.
+fn remember_tables() {
+    if TABLES.get().is_some() {
+        return;
+    }
+    // SAFETY: catalog cache lookups by name; called in a transaction.
+    let tables = unsafe {
+        let schema = pg_sys::get_namespace_oid(c"vital".as_ptr(), true);
+        [c"tenants", c"user_tenants", c"user_roles"]
+            .map(|name| pg_sys::get_relname_relid(name.as_ptr(), schema))
+    };
+    TABLES.set(Some(tables));
+}
+
+/// Relcache callback (registered in `_PG_init`): a registry table changed
+/// (or every relation did, `relid` invalid).
+#[pg_guard]
+pub(crate) unsafe extern "C-unwind" fn relation_changed(_arg: Datum, relid: Oid) {
+    // (Nothing is cached while the oids are unknown.) The oids are looked
+    // up again next time: the extension may have been dropped and created
+    // again, with new tables.
+    if let Some(tables) = TABLES.get() {
+        if relid == pg_sys::InvalidOid || tables.contains(&relid) {
+            TABLES.set(None);
+            forget_everything();
+        }
+    }
+}
+
+trigger_entry_point!(
+    registry_changed_wrapper,
+    pg_finfo_registry_changed_wrapper,
+    "vital.registry_changed()",
+    registry_changed
+);
+
+/// AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE FOR EACH STATEMENT on the
+/// registry tables: every backend forgets what it cached (see the module's
+/// comment).
+fn registry_changed(data: &pg_sys::TriggerData) {
+    // SAFETY: the trigger's relation is open; the invalidation is sent at
+    // commit (and processed here at the end of the statement).
+    unsafe { pg_sys::CacheInvalidateRelcacheByRelid((*data.tg_relation).rd_id) };
+}
