@@ -92,18 +92,39 @@ fn replan(assumption: Assumption) {
 /// whether `user` is a platform admin, None when not known here (then both
 /// kinds of plan that could be wrong are re-planned).
 pub(crate) fn reconsider(user: Option<Uuid>, tenant: Option<Uuid>, admin: Option<bool>) {
-    let possible = user.is_some() && bypass_possible(tenant);
+    for assumption in made_wrong(
+        user.is_some(),
+        bypass_possible(tenant),
+        tenant.is_some(),
+        admin,
+    ) {
+        replan(assumption);
+    }
+}
+
+/// The assumptions a context makes wrong: a user (or none), whether the
+/// tenant context leaves room for the bypass (none, or the platform's),
+/// whether a tenant is set, and the user's admin status if known.
+fn made_wrong(
+    user: bool,
+    bypass_room: bool,
+    tenant_set: bool,
+    admin: Option<bool>,
+) -> Vec<Assumption> {
+    let possible = user && bypass_room;
     let holds = possible && admin == Some(true);
     let may_hold = possible && admin != Some(false);
+    let mut wrong = Vec::new();
     if !holds {
-        replan(Assumption::Bypass);
+        wrong.push(Assumption::Bypass);
     }
     if may_hold {
-        replan(Assumption::RunTime);
+        wrong.push(Assumption::RunTime);
     }
-    if may_hold || tenant.is_some() {
-        replan(Assumption::NoContext);
+    if may_hold || tenant_set {
+        wrong.push(Assumption::NoContext);
     }
+    wrong
 }
 
 /// Runs `f`, one of our setters assigning the context, without the assign
@@ -182,5 +203,43 @@ pub(crate) unsafe extern "C-unwind" fn transaction_ended(
     ) {
         forget_admin_status();
         replan(Assumption::Bypass);
+    }
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+#[pgrx::pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    use super::made_wrong;
+    use super::Assumption::{Bypass, NoContext, RunTime};
+
+    #[pg_test]
+    fn each_context_replans_exactly_what_it_makes_wrong() {
+        // (user, room for the bypass, tenant set, admin) -> re-planned
+        let cases = [
+            // a tenant's member acting for it: only bypass plans are wrong
+            ((true, false, true, None), vec![Bypass, NoContext]),
+            ((true, false, true, Some(false)), vec![Bypass, NoContext]),
+            // a non-admin user, no tenant yet: plans for tenants stay
+            ((true, true, false, Some(false)), vec![Bypass]),
+            // an admin, no tenant: bypass holds
+            ((true, true, false, Some(true)), vec![RunTime, NoContext]),
+            // an admin as the platform tenant
+            ((true, true, true, Some(true)), vec![RunTime, NoContext]),
+            // a user of unknown status, no tenant: both may be wrong
+            ((true, true, false, None), vec![Bypass, RunTime, NoContext]),
+            // no user, no tenant: nothing can bypass
+            ((false, true, false, None), vec![Bypass]),
+            // a trusted service acting for a tenant with no user
+            ((false, false, true, None), vec![Bypass, NoContext]),
+        ];
+        for ((user, room, tenant, admin), expected) in cases {
+            assert_eq!(
+                made_wrong(user, room, tenant, admin),
+                expected,
+                "user {user}, room {room}, tenant {tenant}, admin {admin:?}"
+            );
+        }
     }
 }

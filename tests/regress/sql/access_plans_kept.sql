@@ -16,6 +16,10 @@ SELECT g, 'doc ' || lpad(g::text, 3, '0'),
        g % 100 = 0, CASE WHEN g % 100 = 0 THEN 'global' ELSE 'private' END
   FROM generate_series(1, 300) g;
 ANALYZE regress_docs;
+-- a SQL function (not inlined: it reads a table) and a PL/pgSQL one
+CREATE FUNCTION regress_first_sql() RETURNS int LANGUAGE sql STABLE AS 'SELECT min(id) FROM regress_docs';
+CREATE FUNCTION regress_last_plpgsql() RETURNS int LANGUAGE plpgsql STABLE AS $$
+BEGIN RETURN (SELECT max(id) FROM regress_docs WHERE tenant_id = vital.get_current_tenant_id()); END $$;
 SELECT pg_stat_statements_reset() IS NOT NULL AS reset;
 SET LOCAL ROLE vt_app;
 SET LOCAL plan_cache_mode = force_generic_plan;  -- else lookup's first five are custom plans
@@ -40,6 +44,11 @@ SELECT vital.set_user_context('bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb') IS NOT NUL
 EXECUTE visible; EXECUTE own_first; EXECUTE lookup(1);
 SELECT vital.set_tenant_context('b0000000-0000-4000-8000-000000000002', true) IS NOT NULL AS globex_again;
 EXECUTE visible;
+-- functions' cached plans follow too: globex, then acme
+SELECT regress_first_sql() AS globex_first_sql, regress_last_plpgsql() AS globex_last_plpgsql;
+SELECT vital.set_user_context('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa') IS NOT NULL AS alice,
+       vital.set_tenant_context('a0000000-0000-4000-8000-000000000001') IS NOT NULL AS acme;
+SELECT regress_first_sql() AS acme_first_sql, regress_last_plpgsql() AS acme_last_plpgsql;
 RESET ROLE;
 SELECT regexp_replace(query, '\s+', ' ', 'g') AS statement, calls, plans
   FROM pg_stat_statements WHERE query ~ '^PREPARE' ORDER BY query;
