@@ -42,16 +42,25 @@ if ! "$PYTHON" -c 'import pytest, psycopg2' 2>/dev/null; then
   exit 1
 fi
 
-cluster_start "max_worker_processes = 8" "max_parallel_workers = 8"
+cluster_start "max_worker_processes = 8" "max_parallel_workers = 8" \
+  "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track_planning = on"
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" <<'SQL'
 CREATE EXTENSION vital_tenancy;
+CREATE EXTENSION pg_stat_statements;
 -- The application's pooled role: it vouches for users.
 CREATE ROLE app LOGIN;
 GRANT EXECUTE ON FUNCTION vital.set_user_context(uuid, boolean) TO app;
 -- A client with its own SQL prompt: it may not vouch for users.
 CREATE ROLE tenant_reader LOGIN;
+-- The table the prepared statements of the vital_it_prepared pool read
+-- (it must exist before PgBouncer opens a server connection there).
+CREATE SCHEMA bouncer;
+CREATE TABLE bouncer.docs (id int PRIMARY KEY);
+SELECT vital.enable_tenancy('bouncer.docs');
+GRANT USAGE ON SCHEMA bouncer TO app;
+GRANT SELECT ON bouncer.docs TO app;
 SQL
 
 # PgBouncer: transaction pooling, Unix socket only, in the cluster's directory.
@@ -67,6 +76,10 @@ cat >"$bdir/pgbouncer.ini" <<EOF
 [databases]
 $DB = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB
 ${DB}_session = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB pool_mode=session pool_size=1
+; PgBouncer 1.18 keeps no protocol-level prepared statements in transaction
+; pooling: here every server connection prepares the statements once, as it
+; opens, and clients execute them by name (test_pgbouncer_prepared.py).
+${DB}_prepared = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB connect_query='PREPARE bouncer_rows AS SELECT tenant_id::text, sharing_mode FROM bouncer.docs ORDER BY id'
 
 [pgbouncer]
 listen_addr =
