@@ -53,15 +53,7 @@ pub(crate) fn select_rows<T>(
     args: &[DatumWithOid],
     f: impl Fn(&Row) -> pgrx::spi::Result<T>,
 ) -> Vec<T> {
-    keeping_error_fields(|| {
-        Spi::connect(|client| {
-            client
-                .select(sql, None, args)?
-                .map(|row| f(&row))
-                .collect::<pgrx::spi::Result<Vec<T>>>()
-        })
-        .unwrap_or_else(|e| failure(e))
-    })
+    rows(sql, args, f, true)
 }
 
 /// Runs a statement of any kind with a fresh snapshot; its rows (of a
@@ -71,13 +63,26 @@ pub(crate) fn run_rows<T>(
     args: &[DatumWithOid],
     f: impl Fn(&Row) -> pgrx::spi::Result<T>,
 ) -> Vec<T> {
+    rows(sql, args, f, false)
+}
+
+fn rows<T>(
+    sql: &str,
+    args: &[DatumWithOid],
+    f: impl Fn(&Row) -> pgrx::spi::Result<T>,
+    read_only: bool,
+) -> Vec<T> {
+    let map = |table: pgrx::spi::SpiTupleTable| {
+        table
+            .map(|row| f(&row))
+            .collect::<pgrx::spi::Result<Vec<T>>>()
+    };
     keeping_error_fields(|| {
-        Spi::connect_mut(|client| {
-            client
-                .update(sql, None, args)?
-                .map(|row| f(&row))
-                .collect::<pgrx::spi::Result<Vec<T>>>()
-        })
+        if read_only {
+            Spi::connect(|client| map(client.select(sql, None, args)?))
+        } else {
+            Spi::connect_mut(|client| map(client.update(sql, None, args)?))
+        }
         .unwrap_or_else(|e| failure(e))
     })
 }

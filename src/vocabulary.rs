@@ -57,7 +57,7 @@ pub(crate) const IS_SHARED_CHECK: &str = "vital_tenancy_is_shared_check";
 pub(crate) const USABLE_TENANT_STATES: &[&str] = &["active", "trial"];
 
 impl Column {
-    pub(crate) fn name(self) -> &'static str {
+    pub(crate) const fn name(self) -> &'static str {
         match self {
             Column::TenantId => "tenant_id",
             Column::IsShared => "is_shared",

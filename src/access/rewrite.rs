@@ -147,33 +147,36 @@ fn into_internal(node: *mut Node) -> Internal {
 /// Support function of `vital.can_access_resource(uuid, boolean, text, uuid[])`.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn simplify_can_access_resource(request: Internal) -> Internal {
-    // SAFETY: `request` comes from the planner; the rest reads what
-    // simplify_arguments checked.
-    unsafe {
-        let node = request_node(request);
-        let Some(columns) = simplify_arguments(node, 4) else {
-            return leave_alone();
-        };
-        let root = planner(node);
-        match decide(root, &columns) {
-            None => leave_alone(),
-            Some(Rewrite::Bypass) => into_internal(bool_const(true)),
-            Some(Rewrite::Nobody) => into_internal(bool_const(false)),
-            Some(Rewrite::RunTime(tenant)) => {
-                into_internal(null_safe(read_rules(root, &columns, tenant), &columns))
-            }
-            Some(Rewrite::OneTenant) => leave_alone(),
-        }
-    }
+    // SAFETY: the rules are built from the request's own arguments.
+    simplify(request, 4, |root, columns, tenant| unsafe {
+        read_rules(root, columns, tenant)
+    })
 }
 
 /// Support function of `vital.can_modify_resource(uuid)`.
 #[pg_extern(immutable, strict, parallel_safe)]
 fn simplify_can_modify_resource(request: Internal) -> Internal {
-    // SAFETY: as above.
+    // SAFETY: the rule is built from the request's own argument.
+    simplify(request, 1, |_, columns, tenant| unsafe {
+        // The owner only (copied: the guard may use it too), and nothing
+        // without a tenant.
+        let own = operator(UUID_EQ_OP, copy(columns.args[0]), uuid_call(tenant));
+        and(&[own, is_not_null(uuid_call(tenant))])
+    })
+}
+
+/// Answers a simplify request for a check of `expected` arguments;
+/// `run_time` builds its rules for the tenant read at run time.
+fn simplify(
+    request: Internal,
+    expected: usize,
+    run_time: impl FnOnce(*mut pg_sys::PlannerInfo, &Columns, Oid) -> *mut Node,
+) -> Internal {
+    // SAFETY: `request` comes from the planner; the rest reads what
+    // simplify_arguments checked.
     unsafe {
         let node = request_node(request);
-        let Some(columns) = simplify_arguments(node, 1) else {
+        let Some(columns) = simplify_arguments(node, expected) else {
             return leave_alone();
         };
         let root = planner(node);
@@ -182,11 +185,7 @@ fn simplify_can_modify_resource(request: Internal) -> Internal {
             Some(Rewrite::Bypass) => into_internal(bool_const(true)),
             Some(Rewrite::Nobody) => into_internal(bool_const(false)),
             Some(Rewrite::RunTime(tenant)) => {
-                // The owner only (copied: the guard may use it too), and
-                // nothing without a tenant.
-                let own = operator(UUID_EQ_OP, copy(columns.args[0]), uuid_call(tenant));
-                let rule = and(&[own, is_not_null(uuid_call(tenant))]);
-                into_internal(null_safe(rule, &columns))
+                into_internal(null_safe(run_time(root, &columns, tenant), &columns))
             }
         }
     }

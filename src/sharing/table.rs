@@ -113,6 +113,14 @@ pub(super) fn registered(table: RegClass) -> Table {
     }
 }
 
+/// The columns of a row's owner and sharing state, in `RowSharing` order.
+const SHARING: [&str; 4] = [
+    Column::TenantId.name(),
+    Column::IsShared.name(),
+    Column::SharingMode.name(),
+    Column::SharedWith.name(),
+];
+
 /// A row's owner and sharing state, as stored.
 pub(super) struct RowSharing {
     pub(super) owner: Option<Uuid>,
@@ -140,15 +148,11 @@ impl Table {
     /// as the SELECT policy, so only a row the caller may change is found.
     /// Any other row, and a missing one, is P0002.
     pub(super) fn lock_row(&self, id: Uuid, action: &str) -> RowSharing {
+        let [owner, shared, mode, with] = SHARING;
         let sql = format!(
             "SELECT {owner}, {shared}, {mode}::text AS {mode}, {with}
-               FROM {table} WHERE {key} = $1 FOR UPDATE",
-            owner = Column::TenantId.name(),
-            shared = Column::IsShared.name(),
-            mode = Column::SharingMode.name(),
-            with = Column::SharedWith.name(),
-            table = self.qualified,
-            key = self.key
+               FROM {} WHERE {} = $1 FOR UPDATE",
+            self.qualified, self.key
         );
         let rows = run(&sql, &[to_pg(id).into()], |row| {
             Ok(RowSharing {
@@ -174,15 +178,11 @@ impl Table {
 
     /// Writes a row's owner and sharing state, as the caller.
     pub(super) fn write_row(&self, id: Uuid, owner: Uuid, sharing: &RowSharing, action: &str) {
+        let [owner_column, shared, mode, with] = SHARING;
         let sql = format!(
-            "UPDATE {table} SET {owner} = $2, {shared} = $3, {mode} = $4, {with} = $5
-              WHERE {key} = $1 RETURNING true AS changed",
-            owner = Column::TenantId.name(),
-            shared = Column::IsShared.name(),
-            mode = Column::SharingMode.name(),
-            with = Column::SharedWith.name(),
-            table = self.qualified,
-            key = self.key
+            "UPDATE {} SET {owner_column} = $2, {shared} = $3, {mode} = $4, {with} = $5
+              WHERE {} = $1 RETURNING true AS changed",
+            self.qualified, self.key
         );
         let list: Vec<pgrx::Uuid> = sharing.shared_with.iter().copied().map(to_pg).collect();
         let changed = run(
