@@ -130,10 +130,15 @@ fn made_wrong(
 /// Runs `f`, one of our setters assigning the context, without the assign
 /// hooks deciding about plans: the setter calls [`reconsider`] afterwards.
 pub(crate) fn while_setting<R>(f: impl FnOnce() -> R) -> R {
-    let outer = SETTER_ACTIVE.replace(true);
-    let result = f();
-    SETTER_ACTIVE.set(outer);
-    result
+    /// Puts the flag back however `f` ends (an error unwinds through it).
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            SETTER_ACTIVE.set(self.0);
+        }
+    }
+    let _restore = Restore(SETTER_ACTIVE.replace(true));
+    f()
 }
 
 /// The value an assign hook is given: a UUID or empty (the check hook
@@ -202,6 +207,7 @@ pub(crate) unsafe extern "C-unwind" fn transaction_ended(
             | XACT_EVENT_PREPARE
     ) {
         forget_admin_status();
+        SETTER_ACTIVE.set(false);
         replan(Assumption::Bypass);
     }
 }
