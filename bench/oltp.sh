@@ -412,7 +412,7 @@ if [ "$bad" -ne 0 ]; then
 fi
 
 # ---------------------------------------------------------------------------
-# One pgbench run; appends "via clients mode mix design round tps latency_ms"
+# One pgbench run; appends "via clients mode mix design round tps latency_ms load"
 # to the results. A run whose clients aborted counts as a failure (the
 # report marks it), and the harness goes on with the others.
 run_pgbench() { # via, clients, mode, mix, design, round, duration, script
@@ -424,6 +424,7 @@ run_pgbench() { # via, clients, mode, mix, design, round, duration, script
            -D tenants="$TENANTS" -D slots="$SLOTS" -f "$script" "$DB" 2>&1)" || status=$?
   tps="$(sed -n -E 's/^tps = ([0-9.]+).*/\1/p' <<<"$out" | head -1)"
   lat="$(sed -n -E 's/^latency average = ([0-9.]+) ms.*/\1/p' <<<"$out" | head -1)"
+  load="$(cut -d' ' -f1 /proc/loadavg)"   # the machine's 1-minute load as the run ends (this run's own share included)
   if [ "$status" -ne 0 ] || [ -z "$tps" ] || grep -q 'aborted' <<<"$out"; then
     failures=$((failures + 1))
     echo "FAILED: $via $clients clients -M $mode $mix $design round $round (pgbench exit $status):" >&2
@@ -431,9 +432,9 @@ run_pgbench() { # via, clients, mode, mix, design, round, duration, script
     return 0
   fi
   if [ "$round" -gt 0 ]; then
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$via" "$clients" "$mode" "$mix" "$design" "$round" "$tps" "${lat:-0}" >>"$RESULTS"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$via" "$clients" "$mode" "$mix" "$design" "$round" "$tps" "${lat:-0}" "$load" >>"$RESULTS"
   fi
-  printf '%-9s c=%-3s %-8s %-7s %-8s r%s  %10.1f tps\n' "$via" "$clients" "$mode" "$mix" "$design" "$round" "$tps"
+  printf '%-9s c=%-3s %-8s %-7s %-10s r%s  %10.1f tps  (load %s)\n' "$via" "$clients" "$mode" "$mix" "$design" "$round" "$tps" "$load"
 }
 
 # The write mix leaves rows behind: remove them and vacuum, so that every
@@ -501,11 +502,14 @@ done
 # ---------------------------------------------------------------------------
 say "results"
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" <<SQL
-CREATE TABLE oltp.results (via text, clients int, mode text, mix text, design text, round int, tps float8, latency_ms float8);
+CREATE TABLE oltp.results (via text, clients int, mode text, mix text, design text, round int, tps float8, latency_ms float8, load float8);
 \\copy oltp.results FROM '$RESULTS'
 SQL
 [ -n "${RESULTS_FILE:-}" ] && cp "$RESULTS" "$RESULTS_FILE"
 
+psql -X -At -d "$DB" -c "SELECT format('load average (1 min) at the end of the %s timed runs: median %s, min %s, max %s (2 cores; pgbench and PgBouncer run on them too)',
+                                 count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY load), min(load), max(load)) FROM oltp.results"
+echo
 echo "Transactions per second: median of the rounds (min-max). ratio = vital / the best of hand, supabase, seeds"
 echo "(medians); target >= 1.0. norls is the no-RLS reference, not a peer."
 mix_order="$(for x in $MIXES; do printf "'%s'," "$x"; done)"
