@@ -35,7 +35,8 @@
 #        CLIENTS ("8 32")  JOBS (2: pgbench threads)  MODES ("simple prepared")
 #        MIXES ("lookups list write jwt")  DESIGNS ("vital hand supabase seeds norls")
 #        VIA ("direct pgbouncer")  POOL_SIZE (8: PgBouncer server connections)
-#        CTX (1: time the context calls alone)  CTX_DURATION (DURATION)
+#        CTX (1: time the context calls alone)  CTX_DURATION (3 s)  CTX_ROUNDS (5)
+#        PLANS (1: print the plans of one lookup and the own list per design)
 #        BENCH_PORT (54352)  BOUNCER_PORT (6452)  SHARED_BUFFERS (3GB)
 #        BENCH_CONF ("line;line": extra postgresql.conf lines)
 #        RESULTS_FILE (also write every run's numbers there, tab-separated)
@@ -63,7 +64,11 @@ DESIGNS="${DESIGNS:-vital hand supabase seeds norls}"
 VIA="${VIA:-direct pgbouncer}"
 POOL_SIZE="${POOL_SIZE:-8}"
 CTX="${CTX:-1}"
-CTX_DURATION="${CTX_DURATION:-$DURATION}"
+CTX_DURATION="${CTX_DURATION:-3}"
+# Single-client latencies swing with the machine's load; many short,
+# interleaved rounds pair each transaction with its reference closely in time.
+CTX_ROUNDS="${CTX_ROUNDS:-5}"
+PLANS="${PLANS:-1}"
 BOUNCER_PORT="${BOUNCER_PORT:-6452}"
 SHARED_BUFFERS="${SHARED_BUFFERS:-3GB}"
 DB=vital_oltp
@@ -411,6 +416,30 @@ if [ "$bad" -ne 0 ]; then
   exit 1
 fi
 
+# The plans behind the numbers: one lookup and the own list of each design,
+# in the application's context of tenant 1 (the same statements as the
+# scripts, with the values in place: a one-shot plan, as -M simple gets).
+if [ "$PLANS" = 1 ]; then
+  say "plans (EXPLAIN ANALYZE as bench_app, tenant 1, slot 1)"
+  for d in $DESIGNS; do
+    tbl="$(table_of "$d")"
+    for q in "SELECT name FROM $tbl WHERE id = :'id1'" \
+             "SELECT id, name FROM $tbl WHERE tenant_id = :'tenant' ORDER BY name LIMIT 50"; do
+      printf -- '-- %s: %s\n' "$d" "$q"
+      {
+        echo '\set ON_ERROR_STOP on'
+        echo 'BEGIN;'
+        echo 'SELECT tenant, member, claims, id1 FROM oltp.slots WHERE t = 1 AND s = 1 \gset'
+        echo '\o /dev/null'
+        context_tpl "$d" plain | render psql
+        echo '\o'
+        echo "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY ON) $q;"
+        echo 'ROLLBACK;'
+      } | psql -X -q -At -U bench_app -d "$DB" | grep -v '^Planning:\|^  Buffers:' || true
+    done
+  done
+fi
+
 # ---------------------------------------------------------------------------
 # One pgbench run; appends "via clients mode mix design round tps latency_ms load"
 # to the results. A run whose clients aborted counts as a failure (the
@@ -465,8 +494,8 @@ if [ "$WARMUP" != 0 ]; then
 fi
 
 if [ "$CTX" = 1 ]; then
-  say "the context calls alone: 1 client, directly, $ROUNDS rounds of $CTX_DURATION s"
-  for r in $(seq 1 "$ROUNDS"); do
+  say "the context calls alone: 1 client, directly, $CTX_ROUNDS rounds of $CTX_DURATION s"
+  for r in $(seq 1 "$CTX_ROUNDS"); do
     for m in $MODES; do
       # shellcheck disable=SC2046
       for c in $(rotate "$r" empty vital_user vital_both hand seeds_user seeds_both); do
