@@ -10,6 +10,7 @@
 //! and the plan-time lookups use qualified names.
 
 use pgrx::prelude::*;
+use uuid::Uuid;
 
 use crate::access::invalidation::{reconsider, while_setting};
 use crate::access::rules::{admin_this_transaction, bypass_possible};
@@ -30,14 +31,51 @@ fn set_user_context(
 ) -> pgrx::Uuid {
     let user = from_pg(required(user_id, "user_id"));
     let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
+    assign_user(user, lifetime);
+    context_now_set();
+    to_pg(user)
+}
+
+/// Says which person and which tenant the session acts for, in one call
+/// (one round trip per pooled transaction): `set_user_context` then
+/// `set_tenant_context`, with their checks. Anyone may call it, but only a
+/// role that may execute `set_user_context` vouches for a user with it. A
+/// failed call changes nothing.
+#[pg_extern(volatile, parallel_unsafe)]
+fn set_context(
+    user_id: Option<pgrx::Uuid>,
+    tenant_id: Option<pgrx::Uuid>,
+    is_local: default!(Option<bool>, false),
+) -> pgrx::Uuid {
+    let user = from_pg(required(user_id, "user_id"));
+    let tenant = from_pg(required(tenant_id, "tenant_id"));
+    let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
+    if !registry::caller_is_trusted_service() {
+        error(
+            INSUFFICIENT_PRIVILEGE,
+            "permission denied to vouch for a user",
+        )
+        .detail("vital.set_context() sets the user, which only roles that may execute vital.set_user_context() may do.")
+        .hint("Grant EXECUTE on vital.set_user_context(uuid, boolean) to the application's role.")
+        .raise()
+    }
+    // The user's change would be undone with the rest of the transaction
+    // (or subtransaction) if the tenant is refused.
+    assign_user(user, lifetime);
+    check_and_assign_tenant(tenant, lifetime);
+    context_now_set();
+    to_pg(tenant)
+}
+
+/// Changing the user clears the tenant, which was checked against the
+/// previous user.
+fn assign_user(user: Uuid, lifetime: Lifetime) {
     while_setting(|| {
         if explicit_user() != Some(user) {
             settings::assign(settings::TENANT_ID, "", lifetime);
         }
         settings::assign(settings::USER_ID, &user.hyphenated().to_string(), lifetime);
     });
-    context_now_set();
-    to_pg(user)
 }
 
 /// Says which tenant the session acts for, after checking that the current
@@ -49,7 +87,13 @@ fn set_tenant_context(
 ) -> pgrx::Uuid {
     let tenant = from_pg(required(tenant_id, "tenant_id"));
     let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
+    check_and_assign_tenant(tenant, lifetime);
+    context_now_set();
+    to_pg(tenant)
+}
 
+/// The checks of `set_tenant_context`, then the assignment.
+fn check_and_assign_tenant(tenant: Uuid, lifetime: Lifetime) {
     let Some(status) = registry::tenant_status(tenant) else {
         error(
             INVALID_PARAMETER_VALUE,
@@ -102,8 +146,6 @@ fn set_tenant_context(
             lifetime,
         )
     });
-    context_now_set();
-    to_pg(tenant)
 }
 
 /// Forgets the tenant and the user. Anyone may call it: it can only take access away.
