@@ -13,7 +13,7 @@ import sys
 # Lowest first; a module may import only from modules of a lower layer.
 LAYERS = [
     ["errors", "ids", "vocabulary"],
-    ["spi", "privileged", "regclass", "jwt", "settings", "trigger_entry"],
+    ["spi", "privileged", "regclass", "jwt", "settings", "trigger_entry", "functions"],
     ["context"],
     ["registry"],
     ["access"],

@@ -14,6 +14,7 @@
 //!    - `jwt`: the `sub` claim of PostgREST's `request.jwt.claims`
 //!    - `settings`: the superuser-only settings that hold the context
 //!    - `trigger_entry`: hand-written entry points for trigger functions
+//!    - `functions`: the oids of our own functions, cached
 //! 2. `context`: reading who the session acts for
 //! 3. `registry/`: tenants, memberships, platform admins (`cache`: what the
 //!    context checks read, cached per backend, invalidated by every write)
@@ -33,6 +34,7 @@ mod access;
 mod audit;
 mod context;
 mod errors;
+mod functions;
 mod ids;
 mod installer;
 mod jwt;
@@ -114,6 +116,11 @@ pub extern "C-unwind" fn _PG_init() {
         pg_sys::CacheRegisterSyscacheCallback(
             pg_sys::SysCacheIdentifier::NAMESPACEOID as i32,
             Some(audit::layout::schema_changed),
+            pg_sys::Datum::from(0),
+        );
+        pg_sys::CacheRegisterSyscacheCallback(
+            pg_sys::SysCacheIdentifier::PROCOID as i32,
+            Some(functions::function_changed),
             pg_sys::Datum::from(0),
         );
     }

@@ -34,13 +34,12 @@
 //! Which cached plans are re-planned when the context changes is
 //! `invalidation`'s business.
 
-use std::ffi::CStr;
-
 use pgrx::datum::Internal;
 use pgrx::pg_sys::{self, Node, Oid};
 use pgrx::prelude::*;
 
 use crate::context::current_tenant;
+use crate::functions;
 use crate::vocabulary::{GLOBAL, SELECTIVE};
 
 use super::columns::{has_tie_check, owner_qual, simplify_arguments, Columns, OwnerQual};
@@ -64,27 +63,6 @@ enum Rewrite {
     OneTenant,
 }
 
-/// One of our functions, by name and argument types (an extension's
-/// functions have no fixed oids).
-fn our_function(name: &CStr, argument_types: &[Oid]) -> Option<Oid> {
-    // SAFETY: builds a qualified name list in the planner's memory context
-    // and looks it up with missing_ok.
-    let function = unsafe {
-        let mut qualified = std::ptr::null_mut();
-        for part in [c"vital", name] {
-            let word = pg_sys::makeString(pg_sys::pstrdup(part.as_ptr()));
-            qualified = pg_sys::lappend(qualified, word.cast());
-        }
-        pg_sys::LookupFuncName(
-            qualified,
-            argument_types.len() as i32,
-            argument_types.as_ptr(),
-            true,
-        )
-    };
-    (function != pg_sys::InvalidOid).then_some(function)
-}
-
 /// The rewrite for the current context, recorded in the plan being made
 /// (see `invalidation` for the pg_proc rows each kind depends on); None
 /// when one of our functions cannot be found (the call then runs natively).
@@ -102,13 +80,13 @@ fn our_function(name: &CStr, argument_types: &[Oid]) -> Option<Oid> {
 unsafe fn decide(root: *mut pg_sys::PlannerInfo, columns: &Columns) -> Option<Rewrite> {
     let tenant = current_tenant();
     let (rewrite, assumption, marker) = if admin_bypass(tenant) {
-        let marker = our_function(c"is_platform_admin", &[pg_sys::UUIDOID])?;
+        let marker = functions::ours(c"is_platform_admin", &[pg_sys::UUIDOID])?;
         (Rewrite::Bypass, Assumption::Bypass, marker)
     } else if tenant.is_none() {
-        let marker = our_function(c"set_tenant_context", &[pg_sys::UUIDOID, pg_sys::BOOLOID])?;
+        let marker = functions::ours(c"set_tenant_context", &[pg_sys::UUIDOID, pg_sys::BOOLOID])?;
         (Rewrite::Nobody, Assumption::NoContext, marker)
     } else {
-        let reader = our_function(c"get_current_tenant_id", &[])?;
+        let reader = functions::ours(c"get_current_tenant_id", &[])?;
         // SAFETY: per this function's contract.
         if unsafe { owner_qual(root, columns, reader) } == OwnerQual::OneTenant {
             return Some(Rewrite::OneTenant);

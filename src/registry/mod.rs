@@ -14,6 +14,7 @@ use crate::errors::{
     error, one_of, required, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE, NO_DATA_FOUND,
     UNIQUE_VIOLATION,
 };
+use crate::functions;
 use crate::ids::{from_pg, to_pg};
 use crate::privileged::{as_registry_owner, caller_is_superuser, calling_role};
 use crate::spi;
@@ -109,18 +110,10 @@ pub(crate) fn caller_is_trusted_service() -> bool {
     if caller_is_superuser() {
         return true;
     }
-    // SAFETY: a catalog cache lookup by name and a privilege check of the
-    // calling role; no SPI.
-    unsafe {
-        let mut name = std::ptr::null_mut();
-        for part in [c"vital", c"set_user_context"] {
-            let word = pg_sys::makeString(pg_sys::pstrdup(part.as_ptr()));
-            name = pg_sys::lappend(name, word.cast());
-        }
-        let argument_types = [pg_sys::UUIDOID, pg_sys::BOOLOID];
-        let function = pg_sys::LookupFuncName(name, 2, argument_types.as_ptr(), true);
-        function != pg_sys::InvalidOid && execute_allowed(function, calling_role())
-    }
+    let argument_types = [pg_sys::UUIDOID, pg_sys::BOOLOID];
+    // SAFETY: a privilege check of an existing function; no SPI.
+    functions::ours(c"set_user_context", &argument_types)
+        .is_some_and(|function| unsafe { execute_allowed(function, calling_role()) })
 }
 
 /// Whether `role` may execute `function`.
