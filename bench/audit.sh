@@ -94,6 +94,14 @@ psql -X -q -d "$DB" -c "SELECT pg_size_pretty(pg_table_size('bench_docs')) AS he
 
 SHARE="UPDATE bench_docs SET is_shared = true, sharing_mode = 'selective', shared_with = '{b0000000-0000-4000-8000-000000000002}'"
 
+AUDIT_TRIGGERS=(vital_tenancy_audit_insert vital_tenancy_audit_update vital_tenancy_audit_delete vital_tenancy_audit_flush)
+triggers() { # ENABLE|DISABLE: the ALTER TABLE for all four audit triggers of bench_docs
+  local clauses=() t
+  for t in "${AUDIT_TRIGGERS[@]}"; do clauses+=("$1 TRIGGER $t"); done
+  local IFS=,
+  echo "ALTER TABLE bench_docs ${clauses[*]}"
+}
+
 # Puts the table and the trail in the variant's state, with the rows
 # private again (reset without the trigger), vacuumed, and a checkpoint so
 # every timed run starts alike.
@@ -102,13 +110,11 @@ prepare() {
   [ "$variant" = no_trigger ] && trigger=DISABLE
   [ "$variant" = trigger_no_history_index ] && index="DROP INDEX IF EXISTS vital.resource_sharing_audit_resource"
   psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c "SET client_min_messages = warning" \
-    -c "ALTER TABLE bench_docs DISABLE TRIGGER vital_tenancy_audit" \
-    -c "ALTER TABLE bench_docs DISABLE TRIGGER vital_tenancy_audit_flush" \
+    -c "$(triggers DISABLE)" \
     -c "UPDATE bench_docs SET is_shared = false, sharing_mode = 'private', shared_with = '{}' WHERE is_shared" \
     -c "TRUNCATE vital.resource_sharing_audit" \
     -c "$index" \
-    -c "ALTER TABLE bench_docs $trigger TRIGGER vital_tenancy_audit" \
-    -c "ALTER TABLE bench_docs $trigger TRIGGER vital_tenancy_audit_flush" \
+    -c "$(triggers $trigger)" \
     -c "VACUUM ANALYZE bench_docs" -c "VACUUM vital.resource_sharing_audit" -c "CHECKPOINT"
 }
 

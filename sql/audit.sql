@@ -61,7 +61,7 @@ CREATE TRIGGER resource_sharing_audit_append_only
 
 -- vital.audit_sharing() keeps EXECUTE for PUBLIC: PostgreSQL checks it
 -- when a table's owner creates or attaches a partition of a protected
--- table (the partition inherits the row trigger). Attaching the function
+-- table (the partition inherits the row triggers). Attaching the function
 -- to a table of one's own gains nothing: it refuses to record anything
 -- for a table that is not registered by vital.enable_tenancy (55000).
 REVOKE EXECUTE ON FUNCTION vital.refuse_audit_change() FROM PUBLIC;

@@ -93,11 +93,13 @@ fn not_called_as_trigger(function: &str) -> ! {
 }
 
 /// Records a change of who may see a row; see the README. Installed by
-/// enable_tenancy twice on every protected table (and partition): AFTER
-/// INSERT OR UPDATE OR DELETE FOR EACH ROW it computes the record and
-/// buffers it; AFTER INSERT OR UPDATE OR DELETE FOR EACH STATEMENT (which
-/// PostgreSQL fires after the statement's row events) it writes the
-/// buffered records of the current subtransaction in one INSERT.
+/// enable_tenancy four times on every protected table (and partition):
+/// AFTER INSERT, AFTER UPDATE and AFTER DELETE FOR EACH ROW, each with a
+/// WHEN condition that lets through only changes that can record something,
+/// it computes the record and buffers it; AFTER INSERT OR UPDATE OR DELETE
+/// FOR EACH STATEMENT (which PostgreSQL fires after the statement's row
+/// events) it writes the buffered records of the current subtransaction in
+/// one INSERT. Whatever a WHEN condition lets through, `classify` decides.
 fn audit_sharing(data: &pg_sys::TriggerData) {
     let event = data.tg_event;
     let after = trigger_fired_after(event);

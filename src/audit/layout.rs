@@ -192,10 +192,7 @@ fn primary_key_column(rel: pg_sys::Relation, display: &str) -> NonZeroUsize {
             format!("table {display} has no single-column primary key"),
         )
         .detail("The sharing audit trail identifies each resource by its primary key.")
-        .hint(format!(
-            "Add a single-column primary key, or drop the trigger {} with vital.disable_tenancy().",
-            AuditTrigger::Row.name()
-        ))
+        .hint("Add a single-column primary key, or drop the audit triggers with vital.disable_tenancy().")
         .raise(),
     }
 }

@@ -5,8 +5,9 @@
 //! change). The table, its policy and its append-only guard are in
 //! `sql/audit.sql`; installing the triggers is the installer's job.
 //!
-//! The row trigger fires for every row, so its hot path does no catalog
-//! query and parses no SQL. One file per phase:
+//! The row triggers fire for every row that can record something (their
+//! WHEN conditions keep the others from being queued at all), so their hot
+//! path does no catalog query and parses no SQL. One file per phase:
 //!
 //! - `entry`: the hand-written entry points PostgreSQL calls, and what a
 //!   row event and a statement event do;
