@@ -1,8 +1,6 @@
 //! Which action a change of a row records, if any.
 
-use uuid::Uuid;
-
-use super::state::State;
+use super::state::Visibility;
 
 /// What a change did to a resource's sharing.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -25,32 +23,6 @@ impl Action {
             Action::ChangeSharing => "change_sharing",
             Action::Transfer => "transfer",
             Action::DeleteShared => "delete_shared",
-        }
-    }
-}
-
-/// Who may see a row version, as far as deciding the action needs.
-#[derive(PartialEq, Eq, Debug)]
-pub(super) struct Visibility {
-    owner: Option<Uuid>,
-    shared: bool,
-    mode: Option<String>,
-    /// Sorted and without repeats: the list is compared as a set.
-    with: Option<Vec<Option<Uuid>>>,
-}
-
-impl State {
-    pub(super) fn visibility(&self) -> Visibility {
-        Visibility {
-            owner: self.owner,
-            shared: self.shared == Some(true),
-            mode: self.mode.clone(),
-            with: self.with.as_ref().map(|list| {
-                let mut set = list.clone();
-                set.sort_unstable();
-                set.dedup();
-                set
-            }),
         }
     }
 }

@@ -18,11 +18,14 @@
 //! - `classify`: which action a change records, if any;
 //! - `buffer`: the records waiting for their statement's flush, per
 //!   subtransaction, and the transaction callbacks that drop or refuse them;
-//! - `write`: the batched INSERT through a kept plan;
+//! - `write`: writing a batch: `direct` (as COPY does: heap multi-insert
+//!   and index insertion) while the trail is as created, otherwise an
+//!   INSERT through a kept plan;
 //! - `read`: the check the trail's own policy calls.
 
 pub(crate) mod buffer;
 mod classify;
+mod direct;
 mod entry;
 pub(crate) mod layout;
 pub(crate) mod read;

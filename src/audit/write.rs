@@ -1,6 +1,8 @@
-//! Writing buffered records: one INSERT … SELECT FROM ROWS FROM (unnest(…))
-//! per flush, through a plan prepared once per backend and kept, with the
-//! registry owner's rights (tenants have no INSERT privilege on the trail).
+//! Writing buffered records, with the registry owner's rights (tenants have
+//! no INSERT privilege on the trail): directly into the heap and indexes
+//! (`direct`) while the trail is as created, otherwise one INSERT … SELECT
+//! FROM ROWS FROM (unnest(…)) per flush, through a plan prepared once per
+//! backend and kept.
 
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
@@ -14,6 +16,7 @@ use crate::privileged::as_registry_owner;
 use crate::spi::KeptPlan;
 
 use super::buffer::{self, Pending};
+use super::direct::write_direct;
 
 const INSERT_TYPES: [Oid; 8] = [
     pg_sys::TEXTARRAYOID,
@@ -61,7 +64,9 @@ pub(super) fn flush() {
     batch.sort_by(|a, b| {
         (&*a.table_name, a.resource_id.as_deref()).cmp(&(&*b.table_name, b.resource_id.as_deref()))
     });
-    write(&batch);
+    if !as_registry_owner(|| write_direct(&batch)) {
+        write(&batch);
+    }
 }
 
 /// Inserts the records in one execution of the kept plan.
