@@ -16,8 +16,11 @@ CREATE FUNCTION vital.refuse_audit_change() RETURNS trigger
 CREATE TABLE vital.resource_sharing_audit (
     id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     occurred_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    table_name      text        NOT NULL,
-    resource_id     text        NOT NULL,
+    -- Identifiers, compared byte for byte: the history index below then
+    -- compares with memcmp instead of the database's collation, and its
+    -- order is the order the trigger sorts a statement's records in.
+    table_name      text        COLLATE "C" NOT NULL,
+    resource_id     text        COLLATE "C" NOT NULL,
     action          text        NOT NULL
                                 CHECK (action IN ('create_shared', 'share', 'unshare',
                                                   'change_sharing', 'transfer', 'delete_shared')),

@@ -124,7 +124,7 @@ unsafe fn as_created(rel: pg_sys::Relation) -> Option<Oid> {
 
 /// Writes the batch directly, or returns false (writing nothing) when the
 /// trail is not as created.
-pub(super) fn write_direct(batch: &[Pending]) -> bool {
+pub(super) fn write_direct(batch: &[&Pending]) -> bool {
     let Some(relid) = trail_oid() else {
         return false;
     };
@@ -241,7 +241,7 @@ impl Values {
 
 /// # Safety
 /// `rel` is the open trail, as created; `sequence` its identity sequence.
-unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[Pending]) {
+unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[&Pending]) {
     // SAFETY: per this function's contract. The executor state, result
     // relation and slots are made, used and freed here, as COPY FROM does.
     unsafe {
