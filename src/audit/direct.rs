@@ -247,6 +247,11 @@ unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[&Pending]) {
     unsafe {
         pg_sys::CommandCounterIncrement();
         let estate = pg_sys::CreateExecutorState();
+        // For index expressions and exclusion checks a superuser may have
+        // added: the trigger's snapshot, and our command id.
+        if pg_sys::ActiveSnapshotSet() {
+            (*estate).es_snapshot = pg_sys::GetActiveSnapshot();
+        }
         let info = pg_sys::palloc0(std::mem::size_of::<pg_sys::ResultRelInfo>())
             .cast::<pg_sys::ResultRelInfo>();
         pg_sys::InitResultRelInfo(info, rel, 0, std::ptr::null_mut(), 0);
@@ -256,6 +261,7 @@ unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[&Pending]) {
             .map(|_| pg_sys::table_slot_create(rel, std::ptr::null_mut()))
             .collect();
         let command = pg_sys::GetCurrentCommandId(true);
+        (*estate).es_output_cid = command;
         let started = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
         let xact = Datum::from(pg_sys::GetTopFullTransactionId().value);
         let mut values = Values::new();
