@@ -16,8 +16,11 @@ CREATE FUNCTION vital.refuse_audit_change() RETURNS trigger
 CREATE TABLE vital.resource_sharing_audit (
     id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     occurred_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
-    table_name      text        NOT NULL,
-    resource_id     text        NOT NULL,
+    -- Identifiers, compared byte for byte: the history index below then
+    -- compares with memcmp instead of the database's collation, and its
+    -- order is the order the trigger sorts a statement's records in.
+    table_name      text        COLLATE "C" NOT NULL,
+    resource_id     text        COLLATE "C" NOT NULL,
     action          text        NOT NULL
                                 CHECK (action IN ('create_shared', 'share', 'unshare',
                                                   'change_sharing', 'transfer', 'delete_shared')),
@@ -61,7 +64,7 @@ CREATE TRIGGER resource_sharing_audit_append_only
 
 -- vital.audit_sharing() keeps EXECUTE for PUBLIC: PostgreSQL checks it
 -- when a table's owner creates or attaches a partition of a protected
--- table (the partition inherits the row trigger). Attaching the function
+-- table (the partition inherits the row triggers). Attaching the function
 -- to a table of one's own gains nothing: it refuses to record anything
 -- for a table that is not registered by vital.enable_tenancy (55000).
 REVOKE EXECUTE ON FUNCTION vital.refuse_audit_change() FROM PUBLIC;

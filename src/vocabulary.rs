@@ -138,16 +138,22 @@ impl Column {
     }
 }
 
-/// The trigger function both audit triggers run.
+/// The trigger function every audit trigger runs.
 pub(crate) const AUDIT_FUNCTION: &str = "vital.audit_sharing()";
 
-/// The two triggers `enable_tenancy` puts on every protected table and
-/// partition, both running [`AUDIT_FUNCTION`] AFTER INSERT OR UPDATE OR
-/// DELETE: the row trigger computes and buffers each record, the flush
-/// trigger (per statement) writes them.
+/// The four triggers `enable_tenancy` puts on every protected table and
+/// partition, all running [`AUDIT_FUNCTION`] AFTER the event. The three row
+/// triggers compute and buffer each record; their WHEN conditions keep
+/// PostgreSQL from even queueing an event for a change that records
+/// nothing (a private row inserted or deleted, an update that leaves the
+/// sharing columns as they were). The flush trigger (per statement, every
+/// event) writes the statement's records. A WHEN condition may let through
+/// more than `audit::classify` records (classify decides), never less.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum AuditTrigger {
-    Row,
+    Insert,
+    Update,
+    Delete,
     Flush,
 }
 
@@ -157,47 +163,213 @@ const TRIGGER_TYPE_INSERT: i16 = 1 << 2;
 const TRIGGER_TYPE_DELETE: i16 = 1 << 3;
 const TRIGGER_TYPE_UPDATE: i16 = 1 << 4;
 
+/// The columns whose change can make `audit::classify` record an update:
+/// all sharing columns but `resource_type` (which never decides an action on
+/// its own). The update trigger's WHEN condition compares exactly these.
+pub(crate) const DECIDING_COLUMNS: [Column; 4] = [
+    Column::TenantId,
+    Column::IsShared,
+    Column::SharingMode,
+    Column::SharedWith,
+];
+
 impl AuditTrigger {
-    pub(crate) const BOTH: [AuditTrigger; 2] = [AuditTrigger::Row, AuditTrigger::Flush];
+    pub(crate) const ALL: [AuditTrigger; 4] = [
+        AuditTrigger::Insert,
+        AuditTrigger::Update,
+        AuditTrigger::Delete,
+        AuditTrigger::Flush,
+    ];
+    pub(crate) const ROW: [AuditTrigger; 3] = [
+        AuditTrigger::Insert,
+        AuditTrigger::Update,
+        AuditTrigger::Delete,
+    ];
 
     pub(crate) fn name(self) -> &'static str {
         match self {
-            AuditTrigger::Row => "vital_tenancy_audit",
+            AuditTrigger::Insert => "vital_tenancy_audit_insert",
+            AuditTrigger::Update => "vital_tenancy_audit_update",
+            AuditTrigger::Delete => "vital_tenancy_audit_delete",
             AuditTrigger::Flush => "vital_tenancy_audit_flush",
         }
     }
 
-    /// The exact `tgtype`: AFTER (no BEFORE or INSTEAD bit), the three
-    /// events, and FOR EACH ROW for the row trigger.
+    pub(crate) fn is_row(self) -> bool {
+        self != AuditTrigger::Flush
+    }
+
+    /// The exact `tgtype`: AFTER (no BEFORE or INSTEAD bit), the events,
+    /// and FOR EACH ROW for the row triggers.
     pub(crate) fn tgtype(self) -> i16 {
-        let events = TRIGGER_TYPE_INSERT | TRIGGER_TYPE_DELETE | TRIGGER_TYPE_UPDATE;
         match self {
-            AuditTrigger::Row => events | TRIGGER_TYPE_ROW,
-            AuditTrigger::Flush => events,
+            AuditTrigger::Insert => TRIGGER_TYPE_INSERT | TRIGGER_TYPE_ROW,
+            AuditTrigger::Update => TRIGGER_TYPE_UPDATE | TRIGGER_TYPE_ROW,
+            AuditTrigger::Delete => TRIGGER_TYPE_DELETE | TRIGGER_TYPE_ROW,
+            AuditTrigger::Flush => TRIGGER_TYPE_INSERT | TRIGGER_TYPE_DELETE | TRIGGER_TYPE_UPDATE,
+        }
+    }
+
+    /// The events in CREATE TRIGGER, as `pg_get_triggerdef` also shows them.
+    fn events(self) -> &'static str {
+        match self {
+            AuditTrigger::Insert => "INSERT",
+            AuditTrigger::Update => "UPDATE",
+            AuditTrigger::Delete => "DELETE",
+            AuditTrigger::Flush => "INSERT OR UPDATE OR DELETE",
         }
     }
 
     /// `FOR EACH …` in CREATE TRIGGER.
     pub(crate) fn level(self) -> &'static str {
-        match self {
-            AuditTrigger::Row => "ROW",
-            AuditTrigger::Flush => "STATEMENT",
+        if self.is_row() {
+            "ROW"
+        } else {
+            "STATEMENT"
         }
     }
 
+    /// The WHEN condition as written in CREATE TRIGGER. Text is compared
+    /// byte for byte (COLLATE "C"), as classify compares it: under a
+    /// nondeterministic collation `=` could call different modes equal.
+    /// No column list (`UPDATE OF …`): changes a BEFORE trigger makes to
+    /// columns outside the SET list would not fire it.
+    pub(crate) fn when_sql(self) -> Option<String> {
+        let shared = Column::IsShared.name();
+        match self {
+            AuditTrigger::Insert => Some(format!("NEW.{shared}")),
+            AuditTrigger::Delete => Some(format!("OLD.{shared}")),
+            AuditTrigger::Update => Some(
+                DECIDING_COLUMNS
+                    .iter()
+                    .map(|c| {
+                        let collate = if c.words().is_empty() {
+                            ""
+                        } else {
+                            " COLLATE \"C\""
+                        };
+                        format!(
+                            "OLD.{n}{collate} IS DISTINCT FROM NEW.{n}{collate}",
+                            n = c.name()
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" OR "),
+            ),
+            AuditTrigger::Flush => None,
+        }
+    }
+
+    /// The WHEN condition as `pg_get_triggerdef` shows it (with `"C"`
+    /// unqualified): one form per type the text columns may have (a
+    /// varchar column shows its cast to text).
+    pub(crate) fn when_shown(self) -> Vec<String> {
+        let shared = Column::IsShared.name();
+        match self {
+            AuditTrigger::Insert => vec![format!("new.{shared}")],
+            AuditTrigger::Delete => vec![format!("old.{shared}")],
+            AuditTrigger::Update => [false, true]
+                .iter()
+                .map(|&varchar| {
+                    let parts: Vec<String> = DECIDING_COLUMNS
+                        .iter()
+                        .map(|c| {
+                            let n = c.name();
+                            match (c.words().is_empty(), varchar) {
+                                (true, _) => format!("(old.{n} IS DISTINCT FROM new.{n})"),
+                                (false, false) => format!(
+                                    "((old.{n} COLLATE \"C\") IS DISTINCT FROM (new.{n} COLLATE \"C\"))"
+                                ),
+                                (false, true) => format!(
+                                    "(((old.{n})::text COLLATE \"C\") IS DISTINCT FROM ((new.{n})::text COLLATE \"C\"))"
+                                ),
+                            }
+                        })
+                        .collect();
+                    format!("({})", parts.join(" OR "))
+                })
+                .collect(),
+            AuditTrigger::Flush => vec![],
+        }
+    }
+
+    /// The CREATE TRIGGER statement for the relation `qualified`
+    /// (schema-qualified and quoted).
+    pub(crate) fn create_sql(self, qualified: &str) -> String {
+        let when = self
+            .when_sql()
+            .map(|w| format!(" WHEN ({w})"))
+            .unwrap_or_default();
+        format!(
+            "CREATE TRIGGER {} AFTER {} ON {qualified} FOR EACH {}{when} EXECUTE FUNCTION {AUDIT_FUNCTION}",
+            self.name(),
+            self.events(),
+            self.level(),
+        )
+    }
+
     /// A SQL condition on the `pg_trigger` row `t`: this trigger, exactly
-    /// as enable_tenancy creates it (name, function, events, level, and no
-    /// WHEN condition, column list, arguments or transition tables).
+    /// as enable_tenancy creates it (name, function, events, level, the
+    /// WHEN condition or none, and no column list, arguments or transition
+    /// tables). The WHEN condition is compared as `pg_get_triggerdef`
+    /// deparses it (no whitespace or spelling of the original, and the
+    /// same on a partition's clone, whose attribute numbers may differ).
     pub(crate) fn is_ours_sql(self, t: &str) -> String {
+        let when = if self.is_row() {
+            let def = format!(
+                "pg_catalog.replace(pg_catalog.pg_get_triggerdef({t}.oid), 'COLLATE pg_catalog.\"C\"', 'COLLATE \"C\"')"
+            );
+            let prefix = format!(
+                "(select pg_catalog.format('CREATE TRIGGER %I AFTER {events} ON %I.%I FOR EACH ROW WHEN (',
+                                           {t}.tgname, n.nspname, c.relname)
+                    from pg_catalog.pg_class c join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+                   where c.oid = {t}.tgrelid)",
+                events = self.events()
+            );
+            let forms: Vec<String> = self
+                .when_shown()
+                .iter()
+                .map(|w| {
+                    format!(
+                        "pg_catalog.starts_with({def}, {prefix} || {})",
+                        quote_literal(&format!("{w}) EXECUTE FUNCTION "))
+                    )
+                })
+                .collect();
+            format!("{t}.tgqual is not null and ({})", forms.join(" or "))
+        } else {
+            format!("{t}.tgqual is null")
+        };
         format!(
             "({t}.tgname = '{name}' and {t}.tgfoid = '{AUDIT_FUNCTION}'::pg_catalog.regprocedure
               and {t}.tgtype = {tgtype} and pg_catalog.cardinality({t}.tgattr::pg_catalog.int2[]) = 0
-              and {t}.tgqual is null and {t}.tgnargs = 0 and {t}.tgconstraint = 0
-              and {t}.tgoldtable is null and {t}.tgnewtable is null)",
+              and {t}.tgnargs = 0 and {t}.tgconstraint = 0
+              and {t}.tgoldtable is null and {t}.tgnewtable is null and {when})",
             name = self.name(),
             tgtype = self.tgtype(),
         )
     }
+}
+
+/// A SQL condition on the `pg_trigger` row `t`: it runs [`AUDIT_FUNCTION`]
+/// under a name that is none of ours: the single row trigger
+/// `vital_tenancy_audit` of earlier versions (AFTER INSERT OR UPDATE OR
+/// DELETE FOR EACH ROW, no WHEN condition: it fired for every row), or one
+/// made by hand. It would record changes a second time.
+pub(crate) fn is_stray_sql(t: &str) -> String {
+    let names: Vec<String> = AuditTrigger::ALL
+        .iter()
+        .map(|k| format!("'{}'", k.name()))
+        .collect();
+    format!(
+        "({t}.tgfoid = '{AUDIT_FUNCTION}'::pg_catalog.regprocedure and {t}.tgname not in ({}))",
+        names.join(", ")
+    )
+}
+
+/// A SQL string literal (our own constant texts: no backslashes).
+fn quote_literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
 }
 
 /// `pg_trigger.tgenabled` values with which a trigger fires in ordinary
@@ -221,6 +393,7 @@ mod tests {
 
     use super::Column::{ResourceType, SharedWith, SharingMode, TenantId};
     use super::{AuditTrigger, VARHDRSZ};
+    use crate::testing::{exec, query_one};
 
     #[pg_test]
     fn text_columns_accept_text_and_wide_enough_varchar() {
@@ -242,24 +415,97 @@ mod tests {
     }
 
     #[pg_test]
-    fn trigger_types_are_after_insert_update_delete() {
-        // PostgreSQL's own decoding of tgtype, for triggers as we create them.
-        for (trigger, level) in [
-            (AuditTrigger::Row, "ROW"),
-            (AuditTrigger::Flush, "STATEMENT"),
+    fn trigger_types_are_after_their_events() {
+        // PostgreSQL's TRIGGER_TYPE_* bits: ROW 1, BEFORE 2, INSERT 4,
+        // DELETE 8, UPDATE 16, INSTEAD 64.
+        for (trigger, events) in [
+            (AuditTrigger::Insert, 4),
+            (AuditTrigger::Update, 16),
+            (AuditTrigger::Delete, 8),
+            (AuditTrigger::Flush, 4 | 8 | 16),
         ] {
-            assert_eq!(trigger.level(), level);
+            let tgtype = trigger.tgtype();
             assert_eq!(
-                trigger.tgtype() & (1 << 1 | 1 << 6),
+                tgtype & (1 << 1 | 1 << 6),
                 0,
-                "neither BEFORE nor INSTEAD"
+                "{trigger:?}: neither BEFORE nor INSTEAD"
             );
-            assert_eq!(
-                trigger.tgtype() & 0b11100,
-                0b11100,
-                "INSERT, DELETE and UPDATE"
-            );
-            assert_eq!(trigger.tgtype() & 1 == 1, level == "ROW");
+            assert_eq!(tgtype & 0b11100, events, "{trigger:?}");
+            assert_eq!(tgtype & 1 == 1, trigger.is_row(), "{trigger:?}");
+            assert_eq!(trigger.level() == "ROW", trigger.is_row());
+            assert_eq!(trigger.when_sql().is_some(), trigger.is_row());
         }
+    }
+
+    /// Whether the triggers on `table` are recognised as ours, by kind.
+    fn recognised(table: &str) -> Vec<(String, bool)> {
+        AuditTrigger::ALL
+            .iter()
+            .map(|kind| {
+                let ours = query_one::<bool>(&format!(
+                    "select {} from pg_trigger t where t.tgrelid = '{table}'::regclass and t.tgname = '{}'",
+                    kind.is_ours_sql("t"),
+                    kind.name()
+                ));
+                (format!("{table} {kind:?}"), ours == Some(true))
+            })
+            .collect()
+    }
+
+    /// The triggers as created are recognised on text and varchar columns,
+    /// in a partition's clones (other attribute numbers), and under any
+    /// search_path; the same condition spelt otherwise too; another
+    /// condition, or none, is not.
+    #[pg_test]
+    fn created_triggers_are_recognised_by_their_when_condition() {
+        let columns = "tenant_id uuid, is_shared boolean, sharing_mode {t}, shared_with uuid[], resource_type {t}";
+        exec(&format!(
+            "create table vt_text (id int primary key, {})",
+            columns.replace("{t}", "text")
+        ));
+        exec(&format!(
+            "create table \"vt Var\" (id int primary key, {})",
+            columns.replace("{t}", "varchar(20)")
+        ));
+        exec(&format!(
+            "create table vt_parts (id int primary key, {}) partition by range (id)",
+            columns.replace("{t}", "text")
+        ));
+        exec(&format!(
+            "create table vt_part (x int, {}, id int not null)",
+            columns.replace("{t}", "text")
+        ));
+        exec("alter table vt_part drop column x");
+        for table in ["public.vt_text", "public.\"vt Var\"", "public.vt_parts"] {
+            for kind in AuditTrigger::ALL {
+                exec(&kind.create_sql(table));
+            }
+        }
+        exec("alter table vt_parts attach partition vt_part for values from (0) to (10)");
+        // Row triggers are cloned onto the partition; the statement
+        // trigger is not, and gets its own.
+        exec(&AuditTrigger::Flush.create_sql("public.vt_part"));
+        for path in ["pg_catalog, pg_temp", "public, vital"] {
+            exec(&format!("set local search_path = {path}"));
+            for table in ["vt_text", "\"vt Var\"", "vt_parts", "vt_part"] {
+                for (what, ours) in recognised(&format!("public.{table}")) {
+                    assert!(ours, "{what} with search_path {path}");
+                }
+            }
+        }
+        exec("set local search_path = public");
+        exec("drop trigger vital_tenancy_audit_insert on vt_text");
+        exec("create trigger vital_tenancy_audit_insert after   insert on vt_text for each row when ( ( new.IS_SHARED ) ) execute function vital.audit_sharing()");
+        exec("drop trigger vital_tenancy_audit_update on vt_text");
+        exec("create trigger vital_tenancy_audit_update after update on vt_text for each row when (OLD.tenant_id IS DISTINCT FROM NEW.tenant_id OR OLD.is_shared IS DISTINCT FROM NEW.is_shared OR OLD.sharing_mode IS DISTINCT FROM NEW.sharing_mode OR OLD.shared_with IS DISTINCT FROM NEW.shared_with) execute function vital.audit_sharing()");
+        exec("drop trigger vital_tenancy_audit_delete on vt_text");
+        exec("create trigger vital_tenancy_audit_delete after delete on vt_text for each row execute function vital.audit_sharing()");
+        let found = recognised("public.vt_text");
+        assert_eq!(
+            found.iter().map(|(_, ours)| *ours).collect::<Vec<_>>(),
+            [true, false, false, true],
+            "the same condition respelt; no COLLATE; no condition; {found:?}"
+        );
+        exec("drop table vt_text, \"vt Var\", vt_parts");
     }
 }

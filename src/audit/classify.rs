@@ -1,8 +1,6 @@
 //! Which action a change of a row records, if any.
 
-use uuid::Uuid;
-
-use super::state::State;
+use super::state::Visibility;
 
 /// What a change did to a resource's sharing.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -25,32 +23,6 @@ impl Action {
             Action::ChangeSharing => "change_sharing",
             Action::Transfer => "transfer",
             Action::DeleteShared => "delete_shared",
-        }
-    }
-}
-
-/// Who may see a row version, as far as deciding the action needs.
-#[derive(PartialEq, Eq, Debug)]
-pub(super) struct Visibility {
-    owner: Option<Uuid>,
-    shared: bool,
-    mode: Option<String>,
-    /// Sorted and without repeats: the list is compared as a set.
-    with: Option<Vec<Option<Uuid>>>,
-}
-
-impl State {
-    pub(super) fn visibility(&self) -> Visibility {
-        Visibility {
-            owner: self.owner,
-            shared: self.shared == Some(true),
-            mode: self.mode.clone(),
-            with: self.with.as_ref().map(|list| {
-                let mut set = list.clone();
-                set.sort_unstable();
-                set.dedup();
-                set
-            }),
         }
     }
 }
@@ -92,6 +64,7 @@ mod tests {
     use super::{classify, Action};
     use crate::audit::state::State;
     use crate::testing::query_one;
+    use crate::vocabulary::{Column, COLUMNS, DECIDING_COLUMNS};
 
     /// A change's name, old and new versions, and the action it records.
     type Case<'a> = (
@@ -209,6 +182,52 @@ mod tests {
             let old = old.map(State::visibility);
             let new = new.map(State::visibility);
             assert_eq!(classify(old.as_ref(), new.as_ref()), *expected, "{name}");
+        }
+    }
+
+    /// The row triggers' WHEN conditions (`vocabulary::AuditTrigger`) may
+    /// let through more than classify records, never less: an insert or a
+    /// delete records only a row with `is_shared` true (the condition
+    /// `NEW.is_shared` / `OLD.is_shared`), and an update that changes none
+    /// of `DECIDING_COLUMNS` records nothing.
+    #[pg_test]
+    fn the_trigger_conditions_cover_every_record() {
+        let mut states = vec![
+            row(A, "private", &[], "custom"),
+            row(A, "global", &[], "custom"),
+            row(A, "selective", &[B, C], "platform"),
+        ];
+        let mut unknown = row(A, "global", &[], "custom");
+        unknown.shared = None;
+        states.push(unknown);
+        for state in &states {
+            let v = state.visibility();
+            let shared = state.shared == Some(true);
+            assert_eq!(
+                classify(None, Some(&v)).is_some(),
+                shared,
+                "insert {state:?}"
+            );
+            assert_eq!(
+                classify(Some(&v), None).is_some(),
+                shared,
+                "delete {state:?}"
+            );
+            for column in COLUMNS {
+                if DECIDING_COLUMNS.contains(&column) {
+                    continue;
+                }
+                let mut changed = state.clone();
+                match column {
+                    Column::ResourceType => changed.resource_type = Some("solution".into()),
+                    other => unreachable!("{other:?} decides"),
+                }
+                assert_eq!(
+                    classify(Some(&v), Some(&changed.visibility())),
+                    None,
+                    "{column:?} alone on {state:?}"
+                );
+            }
         }
     }
 

@@ -7,13 +7,11 @@
 //! trigger; these raise 39P01). Their symbols are the ones pgrx's wrapper
 //! used, so catalogs made by earlier builds keep resolving.
 
-use std::ffi::CStr;
-
 use pgrx::pg_sys::{self, Datum};
 use pgrx::prelude::*;
 use pgrx::trigger_support::{
     called_as_trigger, trigger_fired_after, trigger_fired_by_delete, trigger_fired_by_insert,
-    trigger_fired_by_truncate, trigger_fired_by_update, trigger_fired_for_row,
+    trigger_fired_by_truncate, trigger_fired_for_row,
 };
 
 use crate::context::{current_tenant, current_user};
@@ -23,8 +21,8 @@ use crate::privileged::{caller_is_superuser, calling_role};
 
 use super::buffer::{self, Pending, BUFFER_LIMIT};
 use super::classify::classify;
-use super::layout::layout_of;
-use super::state::{intern, read_state, Side};
+use super::layout::{key_text, layout_of};
+use super::state::{decode, Deformed, Side};
 use super::write::flush;
 
 /// A version-1 C entry point (with its `pg_finfo_` record) that runs
@@ -93,11 +91,13 @@ fn not_called_as_trigger(function: &str) -> ! {
 }
 
 /// Records a change of who may see a row; see the README. Installed by
-/// enable_tenancy twice on every protected table (and partition): AFTER
-/// INSERT OR UPDATE OR DELETE FOR EACH ROW it computes the record and
-/// buffers it; AFTER INSERT OR UPDATE OR DELETE FOR EACH STATEMENT (which
-/// PostgreSQL fires after the statement's row events) it writes the
-/// buffered records of the current subtransaction in one INSERT.
+/// enable_tenancy four times on every protected table (and partition):
+/// AFTER INSERT, AFTER UPDATE and AFTER DELETE FOR EACH ROW, each with a
+/// WHEN condition that lets through only changes that can record something,
+/// it computes the record and buffers it; AFTER INSERT OR UPDATE OR DELETE
+/// FOR EACH STATEMENT (which PostgreSQL fires after the statement's row
+/// events) it writes the buffered records of the current subtransaction in
+/// one INSERT. Whatever a WHEN condition lets through, `classify` decides.
 fn audit_sharing(data: &pg_sys::TriggerData) {
     let event = data.tg_event;
     let after = trigger_fired_after(event);
@@ -125,39 +125,40 @@ fn audit_sharing(data: &pg_sys::TriggerData) {
         (Some(data.tg_trigtuple), Some(data.tg_newtuple))
     };
     // SAFETY: PostgreSQL's tuples for this event, with the relation's descriptor.
-    let old = old.map(|t| unsafe { read_state(t, tupdesc, &layout) });
+    let old = old.map(|t| unsafe { Deformed::read(t, tupdesc) });
     // SAFETY: as above.
-    let new = new.map(|t| unsafe { read_state(t, tupdesc, &layout) });
+    let new = new.map(|t| unsafe { Deformed::read(t, tupdesc) });
+    // SAFETY: row versions of the relation the layout describes.
+    let old_state = old
+        .as_ref()
+        .map(|r| unsafe { decode(Side::Old, r, &layout) });
+    // SAFETY: as above.
+    let new_state = new
+        .as_ref()
+        .map(|r| unsafe { decode(Side::New, r, &layout) });
     let Some(action) = classify(
-        old.as_ref().map(|s| s.visibility()).as_ref(),
-        new.as_ref().map(|s| s.visibility()).as_ref(),
+        old_state.as_ref().map(|s| &s.visibility),
+        new_state.as_ref().map(|s| &s.visibility),
     ) else {
         return;
     };
     // The new version's key on UPDATE (a changed key is the row's key from now on).
-    let keyed = if trigger_fired_by_update(event) {
-        data.tg_newtuple
-    } else {
-        data.tg_trigtuple
-    };
-    // SAFETY: the key column of this relation, in this event's tuple.
-    let key = unsafe { pgrx::heap_getattr_raw(keyed, layout.key, tupdesc) };
-    let resource_id = key.map(|datum| {
-        // SAFETY: the key column's output function on a non-null value of
-        // its type; it returns a palloc'd C string.
-        unsafe {
-            let shown = pg_sys::OidOutputFunctionCall(layout.key_output, datum);
-            CStr::from_ptr(shown).to_string_lossy().into_owned()
-        }
-    });
+    let keyed = new
+        .as_ref()
+        .or(old.as_ref())
+        .expect("a row event has a row");
+    // SAFETY: the key column's value, of the layout's key type.
+    let resource_id = keyed
+        .get(layout.key)
+        .map(|datum| unsafe { key_text(datum, &layout) });
     let buffered = buffer::push(Pending {
         // SAFETY: a plain read of the transaction state.
         subxact: unsafe { pg_sys::GetCurrentSubTransactionId() },
         table_name: layout.table_name.clone(),
         resource_id,
         action,
-        old_state: old.map(|s| intern(Side::Old, s)),
-        new_state: new.map(|s| intern(Side::New, s)),
+        old_state: old_state.map(|s| s.json.clone()),
+        new_state: new_state.map(|s| s.json.clone()),
         actor_user: current_user().map(to_pg),
         actor_tenant: current_tenant().map(to_pg),
         actor_role: calling_role(),

@@ -4,6 +4,7 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
+use std::ffi::CStr;
 use std::num::NonZeroUsize;
 use std::rc::Rc;
 
@@ -20,6 +21,7 @@ pub(crate) struct Layout {
     /// Attribute numbers of the sharing columns, in `COLUMNS` order.
     pub(super) columns: [NonZeroUsize; 5],
     pub(super) key: NonZeroUsize,
+    pub(super) key_type: Oid,
     pub(super) key_output: Oid,
     /// The registered root table (for a partition, the partitioned table
     /// enable_tenancy protected), schema-qualified and quoted.
@@ -137,9 +139,37 @@ fn build_layout(rel: pg_sys::Relation) -> Layout {
     Layout {
         columns,
         key,
+        key_type,
         key_output,
         table_name,
         flushed_by_statement: flushed_by_statement(relid),
+    }
+}
+
+/// The primary key's value as text, as its type's output function gives
+/// it: written here for the usual key types (uuid, integers, text), through
+/// the output function for the others.
+///
+/// # Safety
+/// `datum` is a non-null value of the layout's key type.
+pub(super) unsafe fn key_text(datum: Datum, layout: &Layout) -> String {
+    // SAFETY: per this function's contract: a uuid points to its 16 bytes,
+    // integers are by value, text and varchar are varlenas.
+    unsafe {
+        match layout.key_type {
+            pg_sys::UUIDOID => {
+                let bytes = std::slice::from_raw_parts(datum.cast_mut_ptr::<u8>(), 16);
+                let bytes: [u8; 16] = bytes.try_into().expect("16 bytes");
+                uuid::Uuid::from_bytes(bytes).hyphenated().to_string()
+            }
+            pg_sys::INT2OID => (datum.value() as i16).to_string(),
+            pg_sys::INT4OID => (datum.value() as i32).to_string(),
+            pg_sys::INT8OID => (datum.value() as i64).to_string(),
+            _ => {
+                let shown = pg_sys::OidOutputFunctionCall(layout.key_output, datum);
+                CStr::from_ptr(shown).to_string_lossy().into_owned()
+            }
+        }
     }
 }
 
@@ -192,10 +222,7 @@ fn primary_key_column(rel: pg_sys::Relation, display: &str) -> NonZeroUsize {
             format!("table {display} has no single-column primary key"),
         )
         .detail("The sharing audit trail identifies each resource by its primary key.")
-        .hint(format!(
-            "Add a single-column primary key, or drop the trigger {} with vital.disable_tenancy().",
-            AuditTrigger::Row.name()
-        ))
+        .hint("Add a single-column primary key, or drop the audit triggers with vital.disable_tenancy().")
         .raise(),
     }
 }

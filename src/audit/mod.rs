@@ -5,8 +5,9 @@
 //! change). The table, its policy and its append-only guard are in
 //! `sql/audit.sql`; installing the triggers is the installer's job.
 //!
-//! The row trigger fires for every row, so its hot path does no catalog
-//! query and parses no SQL. One file per phase:
+//! The row triggers fire for every row that can record something (their
+//! WHEN conditions keep the others from being queued at all), so their hot
+//! path does no catalog query and parses no SQL. One file per phase:
 //!
 //! - `entry`: the hand-written entry points PostgreSQL calls, and what a
 //!   row event and a statement event do;
@@ -17,11 +18,14 @@
 //! - `classify`: which action a change records, if any;
 //! - `buffer`: the records waiting for their statement's flush, per
 //!   subtransaction, and the transaction callbacks that drop or refuse them;
-//! - `write`: the batched INSERT through a kept plan;
+//! - `write`: writing a batch: `direct` (as COPY does: heap multi-insert
+//!   and index insertion) while the trail is as created, otherwise an
+//!   INSERT through a kept plan;
 //! - `read`: the check the trail's own policy calls.
 
 pub(crate) mod buffer;
 mod classify;
+mod direct;
 mod entry;
 pub(crate) mod layout;
 pub(crate) mod read;

@@ -1,6 +1,8 @@
-//! Writing buffered records: one INSERT … SELECT FROM ROWS FROM (unnest(…))
-//! per flush, through a plan prepared once per backend and kept, with the
-//! registry owner's rights (tenants have no INSERT privilege on the trail).
+//! Writing buffered records, with the registry owner's rights (tenants have
+//! no INSERT privilege on the trail): directly into the heap and indexes
+//! (`direct`) while the trail is as created, otherwise one INSERT … SELECT
+//! FROM ROWS FROM (unnest(…)) per flush, through a plan prepared once per
+//! backend and kept.
 
 use std::collections::HashMap;
 use std::ffi::{c_char, CString};
@@ -14,6 +16,7 @@ use crate::privileged::as_registry_owner;
 use crate::spi::KeptPlan;
 
 use super::buffer::{self, Pending};
+use super::direct::write_direct;
 
 const INSERT_TYPES: [Oid; 8] = [
     pg_sys::TEXTARRAYOID,
@@ -49,7 +52,7 @@ thread_local! {
 
 /// Writes the buffered records of the current subtransaction.
 pub(super) fn flush() {
-    let mut batch = buffer::take_current();
+    let batch = buffer::take_current();
     if batch.is_empty() {
         return;
     }
@@ -58,14 +61,29 @@ pub(super) fn flush() {
     // in random order). The sort is stable, so one resource's records keep
     // the order of its changes (a row moved to another partition: its
     // delete_shared before its create_shared).
-    batch.sort_by(|a, b| {
-        (&*a.table_name, a.resource_id.as_deref()).cmp(&(&*b.table_name, b.resource_id.as_deref()))
+    // (Sorting references: the records themselves are large to move; the
+    // position breaks ties, which keeps the order stable; records of one
+    // table share their name, so the names are compared only when they are
+    // different strings.)
+    let mut order: Vec<(usize, &Pending)> = batch.iter().enumerate().collect();
+    order.sort_unstable_by(|(i, a), (j, b)| {
+        let tables = if Rc::ptr_eq(&a.table_name, &b.table_name) {
+            std::cmp::Ordering::Equal
+        } else {
+            a.table_name.cmp(&b.table_name)
+        };
+        tables
+            .then_with(|| a.resource_id.cmp(&b.resource_id))
+            .then(i.cmp(j))
     });
-    write(&batch);
+    let sorted: Vec<&Pending> = order.into_iter().map(|(_, r)| r).collect();
+    if !as_registry_owner(|| write_direct(&sorted)) {
+        write(&sorted);
+    }
 }
 
 /// Inserts the records in one execution of the kept plan.
-fn write(batch: &[Pending]) {
+fn write(batch: &[&Pending]) {
     let arrays = [
         batch
             .iter()

@@ -1,25 +1,37 @@
 //! The audit triggers on a protected table: how they are recognised, put
 //! back when missing, wrong or disabled, and removed.
 //!
-//! Two triggers run `vital.audit_sharing()`: the row trigger
-//! (`vital_tenancy_audit`, AFTER INSERT OR UPDATE OR DELETE FOR EACH ROW),
-//! which computes and buffers each record, and the flush trigger
-//! (`vital_tenancy_audit_flush`, the same events FOR EACH STATEMENT), which
-//! writes them once the statement's row events have fired.
+//! Four triggers run `vital.audit_sharing()` (`vocabulary::AuditTrigger`):
+//! three row triggers, one per event, whose WHEN conditions let through
+//! only changes that can record something (a shared row inserted or
+//! deleted, an update that changes a sharing column), which compute and
+//! buffer each record; and the flush trigger (`vital_tenancy_audit_flush`,
+//! AFTER INSERT OR UPDATE OR DELETE FOR EACH STATEMENT), which writes them
+//! once the statement's row events have fired. The flush trigger cannot
+//! have a condition: a statement trigger's WHEN is evaluated when the
+//! statement's event is queued, before any of its row events has fired,
+//! so nothing would be buffered yet to test. It costs one event per
+//! statement.
 //!
-//! On a partitioned table the row trigger is created on the parent, and
-//! PostgreSQL clones it onto every partition, present and future (a clone
+//! On a partitioned table the row triggers are created on the parent, and
+//! PostgreSQL clones them (WHEN conditions included, with the partition's
+//! attribute numbers) onto every partition, present and future (a clone
 //! cannot be dropped on its own, but it can be disabled). Statement
 //! triggers are not cloned, and a statement fires only the target's: the
 //! flush trigger is created on the table and on every partition, each its
 //! own. A partition attached later has none until enable_tenancy runs
-//! again; meanwhile the row trigger writes its records one by one.
+//! again; meanwhile the row triggers write its records one by one.
+//!
+//! Any other trigger running `vital.audit_sharing()` (the single row
+//! trigger `vital_tenancy_audit` of earlier versions, which fired for every
+//! row, or one made by hand) would record changes twice: enable_tenancy
+//! and disable_tenancy drop it, and the doctor reports it.
 
 use pgrx::pg_sys::Oid;
 
 use crate::privileged::as_registry_owner;
 use crate::spi::{self, flag, Row};
-use crate::vocabulary::{fires_sql, AuditTrigger, AUDIT_FUNCTION};
+use crate::vocabulary::{fires_sql, is_stray_sql, AuditTrigger};
 
 use super::catalog::Rel;
 
@@ -30,7 +42,7 @@ pub(super) enum TriggerState {
     /// Ours and as created, but disabled (or firing only for replicas).
     Disabled,
     /// The name is taken by something else: another function, other
-    /// events, a WHEN condition, arguments, a column list.
+    /// events, another WHEN condition or none, arguments, a column list.
     Wrong,
     Missing,
 }
@@ -44,20 +56,17 @@ pub(super) struct FoundTrigger {
     pub(super) mode: char,
 }
 
-pub(super) fn audit_trigger(relid: Oid, fresh: bool) -> FoundTrigger {
-    find(AuditTrigger::Row, relid, fresh)
-}
-
-pub(super) fn flush_trigger(relid: Oid, fresh: bool) -> FoundTrigger {
-    find(AuditTrigger::Flush, relid, fresh)
-}
-
-/// Whether both triggers are ours, as created, and fire in the same
-/// sessions: the doctor's `audit_trigger_ok`.
+/// Whether all four triggers are ours, as created, and fire in the same
+/// sessions, and no other trigger runs the audit function: the doctor's
+/// `audit_trigger_ok`.
 pub(super) fn audit_triggers_ok(relid: Oid, fresh: bool) -> bool {
-    let row = audit_trigger(relid, fresh);
-    let flush = flush_trigger(relid, fresh);
-    row.state == TriggerState::Ok && flush.state == TriggerState::Ok && row.mode == flush.mode
+    let found: Vec<FoundTrigger> = AuditTrigger::ALL
+        .iter()
+        .map(|&kind| find(kind, relid, fresh))
+        .collect();
+    found.iter().all(|f| f.state == TriggerState::Ok)
+        && found.iter().all(|f| f.mode == found[0].mode)
+        && strays(relid, fresh).is_empty()
 }
 
 fn find(kind: AuditTrigger, relid: Oid, fresh: bool) -> FoundTrigger {
@@ -102,20 +111,31 @@ fn find(kind: AuditTrigger, relid: Oid, fresh: bool) -> FoundTrigger {
     }
 }
 
-fn create_sql(kind: AuditTrigger, rel: &Rel) -> String {
-    format!(
-        "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON {}
-         FOR EACH {} EXECUTE FUNCTION {AUDIT_FUNCTION}",
-        kind.name(),
-        rel.qualified,
-        kind.level()
-    )
+/// The other triggers on the relation that run the audit function: name
+/// and whether it is a clone of the parent's.
+fn strays(relid: Oid, fresh: bool) -> Vec<(String, bool)> {
+    let sql = format!(
+        "select t.tgname::text as name, t.tgparentid <> 0 as cloned
+           from pg_trigger t where t.tgrelid = $1 and {stray} order by t.tgname",
+        stray = is_stray_sql("t"),
+    );
+    let map = |row: &Row| Ok((spi::text(row, "name")?, flag(row, "cloned")?));
+    let args = [relid.into()];
+    if fresh {
+        spi::run_rows(&sql, &args, map)
+    } else {
+        spi::select_rows(&sql, &args, map)
+    }
 }
 
-fn drop_sql(kind: AuditTrigger, rel: &Rel) -> String {
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+fn drop_sql(name: &str, rel: &Rel) -> String {
     format!(
         "DROP TRIGGER IF EXISTS {} ON {}",
-        kind.name(),
+        quote_ident(name),
         rel.qualified
     )
 }
@@ -129,20 +149,38 @@ fn enable_sql(kind: AuditTrigger, rel: &Rel, always: bool) -> String {
     )
 }
 
-/// Makes both triggers right on the table and every partition. Changes
-/// nothing when all is well.
+/// Makes the four triggers right on the table and every partition, and
+/// drops any other trigger running the audit function. Changes nothing
+/// when all is well.
 pub(super) fn install_audit_trigger(rel: &Rel, parts: &[Rel]) {
-    install_row_trigger(rel, parts);
+    drop_strays(rel, parts);
+    for kind in AuditTrigger::ROW {
+        install_row_trigger(kind, rel, parts);
+    }
     install_flush_triggers(rel, parts);
+    align_modes(rel, parts);
 }
 
-/// Makes the row trigger right on the table and every partition: creates
+/// Drops the other triggers running the audit function: on the table (and
+/// so their clones), then those of a partition's own.
+fn drop_strays(rel: &Rel, parts: &[Rel]) {
+    for r in std::iter::once(rel).chain(parts) {
+        let own: Vec<String> = strays(r.oid, true)
+            .into_iter()
+            .filter(|(_, cloned)| !cloned)
+            .map(|(name, _)| drop_sql(&name, r))
+            .collect();
+        run(&own);
+    }
+}
+
+/// Makes one row trigger right on the table and every partition: creates
 /// it when missing, re-creates it when it is not ours or not as created (on
 /// the parent, so the partitions get fresh clones), enables it where it is
 /// disabled.
-fn install_row_trigger(rel: &Rel, parts: &[Rel]) {
-    let part_states: Vec<FoundTrigger> = parts.iter().map(|p| audit_trigger(p.oid, true)).collect();
-    let root = audit_trigger(rel.oid, true);
+fn install_row_trigger(kind: AuditTrigger, rel: &Rel, parts: &[Rel]) {
+    let part_states: Vec<FoundTrigger> = parts.iter().map(|p| find(kind, p.oid, true)).collect();
+    let root = find(kind, rel.oid, true);
     let recreate = matches!(root.state, TriggerState::Wrong | TriggerState::Missing)
         || part_states
             .iter()
@@ -152,64 +190,81 @@ fn install_row_trigger(rel: &Rel, parts: &[Rel]) {
         // A partition's own trigger of that name would block the clone.
         for (part, found) in parts.iter().zip(&part_states) {
             if found.state != TriggerState::Missing && !found.cloned {
-                statements.push(drop_sql(AuditTrigger::Row, part));
+                statements.push(drop_sql(kind.name(), part));
             }
         }
         if root.state != TriggerState::Missing {
-            statements.push(drop_sql(AuditTrigger::Row, rel));
+            statements.push(drop_sql(kind.name(), rel));
         }
-        statements.push(create_sql(AuditTrigger::Row, rel));
+        statements.push(kind.create_sql(&rel.qualified));
     } else if root.state == TriggerState::Disabled {
-        statements.push(enable_sql(AuditTrigger::Row, rel, false));
+        statements.push(enable_sql(kind, rel, false));
     }
     run(&statements);
     // Clones disabled on their own stay disabled when the parent's is enabled.
     let disabled: Vec<String> = parts
         .iter()
-        .filter(|p| audit_trigger(p.oid, true).state == TriggerState::Disabled)
-        .map(|p| enable_sql(AuditTrigger::Row, p, false))
+        .filter(|p| find(kind, p.oid, true).state == TriggerState::Disabled)
+        .map(|p| enable_sql(kind, p, false))
         .collect();
     run(&disabled);
 }
 
 /// Makes the flush trigger right on the table and on every partition, each
-/// its own, firing in the same sessions as the row trigger there (which is
-/// enabled by now: 'O', or 'A' if someone chose ENABLE ALWAYS).
+/// its own.
 fn install_flush_triggers(rel: &Rel, parts: &[Rel]) {
+    let kind = AuditTrigger::Flush;
     let mut statements = Vec::new();
     for r in std::iter::once(rel).chain(parts) {
-        let row_mode = audit_trigger(r.oid, true).mode;
-        let found = flush_trigger(r.oid, true);
-        match found.state {
-            TriggerState::Missing => statements.push(create_sql(AuditTrigger::Flush, r)),
+        match find(kind, r.oid, true).state {
+            TriggerState::Missing => statements.push(kind.create_sql(&r.qualified)),
             TriggerState::Wrong => {
-                statements.push(drop_sql(AuditTrigger::Flush, r));
-                statements.push(create_sql(AuditTrigger::Flush, r));
+                statements.push(drop_sql(kind.name(), r));
+                statements.push(kind.create_sql(&r.qualified));
             }
             TriggerState::Ok | TriggerState::Disabled => {}
-        }
-        let created_mode = match found.state {
-            TriggerState::Missing | TriggerState::Wrong => 'O',
-            _ => found.mode,
-        };
-        if created_mode != row_mode {
-            statements.push(enable_sql(AuditTrigger::Flush, r, row_mode == 'A'));
         }
     }
     run(&statements);
 }
 
-/// Removes both triggers from the table (and so the row trigger's clones)
-/// and any of the same names left on partitions.
+/// Makes the four triggers of each relation fire in the same sessions:
+/// ALWAYS if someone chose ENABLE ALWAYS for all three row triggers there,
+/// otherwise in origin and local sessions (the default).
+fn align_modes(rel: &Rel, parts: &[Rel]) {
+    let mut statements = Vec::new();
+    for r in std::iter::once(rel).chain(parts) {
+        let modes: Vec<(AuditTrigger, char)> = AuditTrigger::ALL
+            .iter()
+            .map(|&kind| (kind, find(kind, r.oid, true).mode))
+            .collect();
+        let always = modes
+            .iter()
+            .filter(|(kind, _)| kind.is_row())
+            .all(|&(_, mode)| mode == 'A');
+        let target = if always { 'A' } else { 'O' };
+        for (kind, mode) in modes {
+            if mode != target {
+                statements.push(enable_sql(kind, r, always));
+            }
+        }
+    }
+    run(&statements);
+}
+
+/// Removes the four triggers from the table (and so the row triggers'
+/// clones), any of the same names left on partitions, and every other
+/// trigger running the audit function.
 pub(super) fn drop_audit_trigger(rel: &Rel, parts: &[Rel]) {
-    for kind in AuditTrigger::BOTH {
+    drop_strays(rel, parts);
+    for kind in AuditTrigger::ALL {
         if find(kind, rel.oid, true).state != TriggerState::Missing {
-            run(&[drop_sql(kind, rel)]);
+            run(&[drop_sql(kind.name(), rel)]);
         }
         let left: Vec<String> = parts
             .iter()
             .filter(|p| find(kind, p.oid, true).state != TriggerState::Missing)
-            .map(|p| drop_sql(kind, p))
+            .map(|p| drop_sql(kind.name(), p))
             .collect();
         run(&left);
     }

@@ -1,7 +1,7 @@
 -- What CREATE EXTENSION puts in place for the trail: the table and its
 -- checks, indexes, privileges, policy and triggers; kept by pg_dump; the
 -- functions' properties.
-SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attnotnull, a.attidentity
+SELECT a.attname, format_type(a.atttypid, a.atttypmod) AS type, a.attcollation::regcollation AS collation, a.attnotnull, a.attidentity
   FROM pg_attribute a WHERE a.attrelid = 'vital.resource_sharing_audit'::regclass AND a.attnum > 0 ORDER BY a.attnum;
 SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
  WHERE conrelid = 'vital.resource_sharing_audit'::regclass ORDER BY conname;
