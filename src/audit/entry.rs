@@ -2,15 +2,13 @@
 //! `vital.refuse_audit_change()`, created in `sql/audit.sql`), and what a
 //! row event and a statement event do.
 //!
-//! The entry points are written by hand (pgrx's `#[pg_trigger]` wrapper
-//! fails with an internal error when the function is called outside a
-//! trigger; these raise 39P01). Their symbols are the ones pgrx's wrapper
-//! used, so catalogs made by earlier builds keep resolving.
+//! The entry points are written by hand (see `trigger_entry`); their
+//! symbols are the ones pgrx's wrapper used, so catalogs made by earlier
+//! builds keep resolving.
 
-use pgrx::pg_sys::{self, Datum};
-use pgrx::prelude::*;
+use pgrx::pg_sys;
 use pgrx::trigger_support::{
-    called_as_trigger, trigger_fired_after, trigger_fired_by_delete, trigger_fired_by_insert,
+    trigger_fired_after, trigger_fired_by_delete, trigger_fired_by_insert,
     trigger_fired_by_truncate, trigger_fired_for_row,
 };
 
@@ -18,42 +16,13 @@ use crate::context::{current_tenant, current_user};
 use crate::errors::{error, INSUFFICIENT_PRIVILEGE, TRIGGER_PROTOCOL_VIOLATED};
 use crate::ids::to_pg;
 use crate::privileged::{caller_is_superuser, calling_role};
+use crate::trigger_entry::trigger_entry_point;
 
 use super::buffer::{self, Pending, BUFFER_LIMIT};
 use super::classify::classify;
 use super::layout::{key_text, layout_of};
 use super::state::{decode, Deformed, Side};
 use super::write::flush;
-
-/// A version-1 C entry point (with its `pg_finfo_` record) that runs
-/// `$body` with the trigger data, or raises 39P01 when the function was
-/// called some other way (`SELECT vital.audit_sharing()`).
-macro_rules! trigger_entry_point {
-    ($symbol:ident, $finfo:ident, $sql_name:literal, $body:path) => {
-        /// # Safety
-        /// Called by PostgreSQL's function manager with a valid `fcinfo`.
-        #[pg_guard]
-        #[no_mangle]
-        #[doc(hidden)]
-        pub unsafe extern "C-unwind" fn $symbol(fcinfo: pg_sys::FunctionCallInfo) -> Datum {
-            // SAFETY: per this function's contract.
-            let Some(data) = (unsafe { trigger_data(fcinfo) }) else {
-                not_called_as_trigger($sql_name)
-            };
-            $body(data);
-            // AFTER and statement triggers' results are ignored; the
-            // protocol wants a null pointer (not an SQL null).
-            Datum::from(0)
-        }
-
-        #[no_mangle]
-        #[doc(hidden)]
-        pub extern "C" fn $finfo() -> &'static pg_sys::Pg_finfo_record {
-            const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
-            &V1
-        }
-    };
-}
 
 trigger_entry_point!(
     audit_sharing_wrapper,
@@ -67,28 +36,6 @@ trigger_entry_point!(
     "vital.refuse_audit_change()",
     refuse_audit_change
 );
-
-/// # Safety
-/// `fcinfo` must be the function manager's call information.
-unsafe fn trigger_data<'a>(fcinfo: pg_sys::FunctionCallInfo) -> Option<&'a pg_sys::TriggerData> {
-    // SAFETY: per this function's contract; the context is read as
-    // TriggerData only when its node tag says it is one (CALLED_AS_TRIGGER).
-    unsafe {
-        if called_as_trigger(fcinfo) {
-            ((*fcinfo).context as *const pg_sys::TriggerData).as_ref()
-        } else {
-            None
-        }
-    }
-}
-
-fn not_called_as_trigger(function: &str) -> ! {
-    error(
-        TRIGGER_PROTOCOL_VIOLATED,
-        format!("{function} can only be called as a trigger"),
-    )
-    .raise()
-}
 
 /// Records a change of who may see a row; see the README. Installed by
 /// enable_tenancy four times on every protected table (and partition):
