@@ -166,20 +166,31 @@ impl KeptPlan {
         })
     }
 
-    /// Runs the plan read-only (with the statement's snapshot) with
-    /// `values` (one per parameter, none NULL); the first column of its
-    /// first row, converted before the connection closes, if there is one.
+    /// Runs the plan (a query) with `values` (one per parameter, none
+    /// NULL); the first column of its first row, converted before the
+    /// connection closes, if there is one. Like pgrx's `select`, it reads
+    /// with the statement's snapshot until the transaction has written
+    /// something, and afterwards with a fresh one, so that it sees what the
+    /// transaction changed.
     pub(crate) fn value<T: FromDatum>(&self, values: &mut [Datum]) -> Option<T> {
         assert_eq!(values.len(), self.types.len(), "one value per parameter");
         let nulls: Vec<c_char> = vec![b' ' as c_char; values.len()];
+        // SAFETY: a plain read of the transaction state.
+        let read_only =
+            unsafe { pg_sys::GetCurrentTransactionIdIfAny() } == pg_sys::InvalidTransactionId;
         keeping_error_fields(|| {
             // SAFETY: as in `execute`; the result is read (and converted to
             // an owned value) before SPI_finish frees it.
             unsafe {
                 pg_sys::SPI_connect();
                 let plan = self.prepared();
-                let rc =
-                    pg_sys::SPI_execute_plan(plan, values.as_mut_ptr(), nulls.as_ptr(), true, 1);
+                let rc = pg_sys::SPI_execute_plan(
+                    plan,
+                    values.as_mut_ptr(),
+                    nulls.as_ptr(),
+                    read_only,
+                    1,
+                );
                 if rc < 0 {
                     pg_sys::SPI_finish();
                     error(INTERNAL_ERROR, "vital_tenancy internal query failed")
