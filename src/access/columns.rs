@@ -252,6 +252,88 @@ pub(super) unsafe fn owner_qual(
     }
 }
 
+/// Whether the query's WHERE clause, at its top level, says `<the table's
+/// single-column primary key> = <a constant or parameter>`: it reads at
+/// most one row of the table, found by its key.
+///
+/// # Safety
+/// `root` is the planner state of the request, `columns` its columns.
+pub(super) unsafe fn key_lookup(root: *mut pg_sys::PlannerInfo, columns: &Columns) -> bool {
+    // SAFETY: every node is read as the type its tag names.
+    unsafe {
+        let jointree = (*(*root).parse).jointree;
+        let Some(key) = primary_key_column(columns.relid) else {
+            return false;
+        };
+        if jointree.is_null() {
+            return false;
+        }
+        let varno = (*columns.args[0].cast::<pg_sys::Var>()).varno;
+        conjuncts((*jointree).quals).into_iter().any(|clause| {
+            if (*clause).type_ != pg_sys::NodeTag::T_OpExpr {
+                return false;
+            }
+            let op = clause.cast::<pg_sys::OpExpr>();
+            let args = (*op).args;
+            if args.is_null() || (*args).length != 2 || !is_equality((*op).opno) {
+                return false;
+            }
+            let sides = [0, 1].map(|i| (*(*args).elements.add(i)).ptr_value.cast::<Node>());
+            let is_key = |node: *mut Node| {
+                (*node).type_ == pg_sys::NodeTag::T_Var && {
+                    let var = node.cast::<pg_sys::Var>();
+                    (*var).varno == varno && (*var).varattno == key && (*var).varlevelsup == 0
+                }
+            };
+            let is_value = |node: *mut Node| {
+                matches!(
+                    (*node).type_,
+                    pg_sys::NodeTag::T_Const | pg_sys::NodeTag::T_Param
+                )
+            };
+            (is_key(sides[0]) && is_value(sides[1])) || (is_value(sides[0]) && is_key(sides[1]))
+        })
+    }
+}
+
+/// An operator named `=` (on a primary key's type, its equality).
+fn is_equality(operator: Oid) -> bool {
+    // SAFETY: a catalog cache lookup; NULL for an unknown operator.
+    unsafe {
+        let name = pg_sys::get_opname(operator);
+        !name.is_null() && CStr::from_ptr(name).to_bytes() == b"="
+    }
+}
+
+/// The attribute number of a table's single-column primary key.
+fn primary_key_column(relid: Oid) -> Option<i16> {
+    // SAFETY: the planner holds a lock on the relation; its relcache entry
+    // and its primary key index's are opened and closed around the reads.
+    unsafe {
+        let rel = pg_sys::RelationIdGetRelation(relid);
+        if rel.is_null() {
+            return None;
+        }
+        #[cfg(feature = "pg18")]
+        let index_oid = pg_sys::RelationGetPrimaryKeyIndex(rel, true);
+        #[cfg(not(feature = "pg18"))]
+        let index_oid = pg_sys::RelationGetPrimaryKeyIndex(rel);
+        pg_sys::RelationClose(rel);
+        if index_oid == pg_sys::InvalidOid {
+            return None;
+        }
+        let index = pg_sys::RelationIdGetRelation(index_oid);
+        if index.is_null() {
+            return None;
+        }
+        let form = (*index).rd_index;
+        let column = (!form.is_null() && (*form).indnkeyatts == 1)
+            .then(|| (*form).indkey.values.as_slice(1)[0]);
+        pg_sys::RelationClose(index);
+        column.filter(|&c| c > 0)
+    }
+}
+
 /// The top-level conjuncts of a qual: an implicit-AND list (after the
 /// planner's preprocessing), an AND expression, or a single clause.
 ///

@@ -42,7 +42,9 @@ use crate::context::current_tenant;
 use crate::functions;
 use crate::vocabulary::{GLOBAL, SELECTIVE};
 
-use super::columns::{has_tie_check, owner_qual, simplify_arguments, Columns, OwnerQual};
+use super::columns::{
+    has_tie_check, key_lookup, owner_qual, simplify_arguments, Columns, OwnerQual,
+};
 use super::invalidation::{plan_assumes, Assumption};
 use super::nodes::{
     and, bool_const, copy, is_not_null, operator, or, text_const, uuid_array_of, uuid_call,
@@ -58,9 +60,10 @@ enum Rewrite {
     Nobody,
     /// The rules, reading the tenant with this function when the plan runs.
     RunTime(Oid),
-    /// The query reads one tenant's rows by a constant or parameter: the
-    /// check stays a call, a filter on those rows (see `decide`).
-    OneTenant,
+    /// The query reads one tenant's rows by a constant or parameter, or
+    /// one row by its key: the check stays a call, a filter on those rows
+    /// (see `decide`).
+    KeepCall,
 }
 
 /// The rewrite for the current context, recorded in the plan being made
@@ -73,7 +76,10 @@ enum Rewrite {
 /// query's own condition and estimated 50 times too selective, and the
 /// planner would sort every row instead of walking the tenant's ordered
 /// index; as a filter on the tenant's rows the call costs its 150 ns per
-/// row read, and the plan holds no assumption about the context.
+/// row read, and the plan holds no assumption about the context. The same
+/// for a query reading one row by its primary key (`WHERE id = $1`): the
+/// call costs 150 ns once, and the planner has no OR of three index arms
+/// to consider for a row its key finds anyway.
 ///
 /// # Safety
 /// `root` and `columns` are the request's.
@@ -88,8 +94,10 @@ unsafe fn decide(root: *mut pg_sys::PlannerInfo, columns: &Columns) -> Option<Re
     } else {
         let reader = functions::ours(c"get_current_tenant_id", &[])?;
         // SAFETY: per this function's contract.
-        if unsafe { owner_qual(root, columns, reader) } == OwnerQual::OneTenant {
-            return Some(Rewrite::OneTenant);
+        if unsafe { owner_qual(root, columns, reader) } == OwnerQual::OneTenant
+            || unsafe { key_lookup(root, columns) }
+        {
+            return Some(Rewrite::KeepCall);
         }
         (Rewrite::RunTime(reader), Assumption::RunTime, reader)
     };
@@ -159,7 +167,7 @@ fn simplify(
         };
         let root = planner(node);
         match decide(root, &columns) {
-            None | Some(Rewrite::OneTenant) => leave_alone(),
+            None | Some(Rewrite::KeepCall) => leave_alone(),
             Some(Rewrite::Bypass) => into_internal(bool_const(true)),
             Some(Rewrite::Nobody) => into_internal(bool_const(false)),
             Some(Rewrite::RunTime(tenant)) => {
