@@ -214,27 +214,7 @@ logfile = $bdir/pgbouncer.log
 pidfile = $bdir/pgbouncer.pid
 EOF
   [ "$bouncer_prepared" = 1 ] && echo "max_prepared_statements = 200" >>"$bdir/pgbouncer.ini"
-  chown -R postgres: "$bdir"
-  chmod 755 "$bdir"
-  # As a daemon: it must not hold this script's output open; stopped by the
-  # process id it writes to its pidfile.
-  as_postgres /usr/sbin/pgbouncer -d -q "$bdir/pgbouncer.ini"
-  for _ in $(seq 100); do [ -s "$bdir/pgbouncer.pid" ] && break; sleep 0.1; done
-  bouncer_pid="$(cat "$bdir/pgbouncer.pid" 2>/dev/null || true)"
-  ready=
-  for _ in $(seq 100); do
-    [ -n "$bouncer_pid" ] || break
-    if psql -X -q -h "$bdir" -p "$BOUNCER_PORT" -U bench_app -d "$DB" -Atc 'select 1' >/dev/null 2>&1; then
-      ready=1; break
-    fi
-    kill -0 "$bouncer_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if [ -z "$ready" ]; then
-    echo "oltp: PgBouncer did not start" >&2
-    cat "$bdir/pgbouncer.log" >&2 2>/dev/null || true
-    exit 1
-  fi
+  bouncer_start "$bdir" "$BOUNCER_PORT" bench_app "$DB" || { echo "oltp: PgBouncer did not start" >&2; exit 1; }
   echo "PgBouncer $bouncer_version on $bdir port $BOUNCER_PORT;" \
        "prepared statements through it: $([ "$bouncer_prepared" = 1 ] && echo yes || echo 'no (needs 1.21+): -M prepared runs only directly')"
 fi

@@ -96,29 +96,7 @@ ignore_startup_parameters = extra_float_digits,options
 logfile = $bdir/pgbouncer.log
 pidfile = $bdir/pgbouncer.pid
 EOF
-chown -R postgres: "$bdir"
-chmod 755 "$bdir"
-
-# As a daemon: it must not hold this script's output open, and it is stopped
-# by the process id it writes to its pidfile.
-as_postgres /usr/sbin/pgbouncer -d -q "$bdir/pgbouncer.ini"
-for _ in $(seq 100); do [ -s "$bdir/pgbouncer.pid" ] && break; sleep 0.1; done
-bouncer_pid="$(cat "$bdir/pgbouncer.pid" 2>/dev/null || true)"
-
-ready=
-for _ in $(seq 100); do
-  [ -n "$bouncer_pid" ] || break
-  if psql -X -q -h "$bdir" -p "$BOUNCER_PORT" -U app -d "$DB" -Atc 'select 1' >/dev/null 2>&1; then
-    ready=1; break
-  fi
-  kill -0 "$bouncer_pid" 2>/dev/null || break
-  sleep 0.1
-done
-if [ -z "$ready" ]; then
-  echo "integration: PgBouncer did not start" >&2
-  cat "$bdir/pgbouncer.log" >&2 2>/dev/null || true
-  exit 1
-fi
+bouncer_start "$bdir" "$BOUNCER_PORT" app "$DB" || { echo "integration: PgBouncer did not start" >&2; exit 1; }
 
 status=0
 env VT_PGHOST="$PGHOST" VT_PGPORT="$PGPORT" VT_DB="$DB" VT_SUPERUSER=postgres \

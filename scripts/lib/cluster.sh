@@ -59,3 +59,29 @@ pin_release_library() { # database
   psql -X -q -v ON_ERROR_STOP=1 -d "$1" \
     -c "UPDATE pg_catalog.pg_proc SET probin = '${PINNED_LIB%.so}' WHERE probin = '\$libdir/vital_tenancy'"
 }
+
+# Starts PgBouncer as a daemon with DIR/pgbouncer.ini (its pidfile in DIR)
+# and waits until USER can reach DB through it on PORT. Sets bouncer_pid.
+# As a daemon it does not hold the caller's output open; stop it by that
+# pid. Returns non-zero (with its log) if it did not start.
+bouncer_start() { # dir port user db
+  local dir="$1" port="$2" user="$3" db="$4" ready=
+  chown -R postgres: "$dir"
+  chmod 755 "$dir"
+  as_postgres /usr/sbin/pgbouncer -d -q "$dir/pgbouncer.ini"
+  for _ in $(seq 100); do [ -s "$dir/pgbouncer.pid" ] && break; sleep 0.1; done
+  bouncer_pid="$(cat "$dir/pgbouncer.pid" 2>/dev/null || true)"
+  for _ in $(seq 100); do
+    [ -n "$bouncer_pid" ] || break
+    if psql -X -q -h "$dir" -p "$port" -U "$user" -d "$db" -Atc 'select 1' >/dev/null 2>&1; then
+      ready=1; break
+    fi
+    kill -0 "$bouncer_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  if [ -z "$ready" ]; then
+    echo "PgBouncer did not start" >&2
+    cat "$dir/pgbouncer.log" >&2 2>/dev/null || true
+    return 1
+  fi
+}
