@@ -24,14 +24,7 @@ PYTHON=/usr/bin/python3
 bouncer_pid=
 cleanup() {
   local status=$?
-  if [ -z "$bouncer_pid" ] && [ -n "${bdir:-}" ] && [ -s "$bdir/pgbouncer.pid" ]; then
-    bouncer_pid="$(cat "$bdir/pgbouncer.pid")"
-  fi
-  if [ -n "$bouncer_pid" ]; then
-    kill "$bouncer_pid" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$bouncer_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$bouncer_pid" 2>/dev/null || true
-  fi
+  bouncer_stop "${bdir:-}"
   cluster_stop
   exit "$status"
 }

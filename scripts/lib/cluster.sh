@@ -85,3 +85,16 @@ bouncer_start() { # dir port user db
     return 1
   fi
 }
+
+# Stops the PgBouncer of DIR (by bouncer_pid, or the pid in DIR's pidfile
+# when it was not read yet): TERM, up to 5 s, then KILL.
+bouncer_stop() { # dir (may be empty)
+  local dir="${1:-}"
+  if [ -z "${bouncer_pid:-}" ] && [ -n "$dir" ] && [ -s "$dir/pgbouncer.pid" ]; then
+    bouncer_pid="$(cat "$dir/pgbouncer.pid")"
+  fi
+  [ -n "${bouncer_pid:-}" ] || return 0
+  kill "$bouncer_pid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 "$bouncer_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 "$bouncer_pid" 2>/dev/null || true
+}
