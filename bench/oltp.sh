@@ -31,6 +31,8 @@
 #        ROWS=100000 DURATION=5 ROUNDS=2 CLIENTS=8 bench/oltp.sh      (a quick run)
 # Env:   ROWS (1000000)  TENANTS (1000)  GLOBAL_PCT (2)  SELECTIVE_PCT (1)  SHARE_WITH (3)
 #        SEED (0.42)  SLOTS (8: input rows per tenant)
+#        PEER_FK (on: the other designs' tenant_id references a tenants table, as vital's does
+#                 and as the seeds' schema declares; off: no foreign key but vital's)
 #        DURATION (10: seconds per pgbench run)  ROUNDS (3)  WARMUP (3: seconds per design, 0 = none)
 #        CLIENTS ("8 32")  JOBS (2: pgbench threads)  MODES ("simple prepared")
 #        MIXES ("lookups list write jwt")  DESIGNS ("vital hand supabase seeds norls")
@@ -64,6 +66,7 @@ DESIGNS="${DESIGNS:-vital hand supabase seeds norls}"
 VIA="${VIA:-direct pgbouncer}"
 POOL_SIZE="${POOL_SIZE:-8}"
 CTX="${CTX:-1}"
+PEER_FK="${PEER_FK:-on}"
 CTX_DURATION="${CTX_DURATION:-3}"
 # Single-client latencies swing with the machine's load; many short,
 # interleaved rounds pair each transaction with its reference closely in time.
@@ -150,6 +153,7 @@ echo "memory:   $(free -g | awk '/^Mem:/ {print $2}') GB"
 echo "postgres: $(psql -X -At -d "$DB" -c 'SELECT version()')"
 echo "pgbench:  $("$PGBENCH" --version)"
 echo "settings: ${conf[*]}"
+echo "peer FKs: $PEER_FK (the other designs' tenant_id references seeds.tenants)"
 echo "library:  $RELEASE_LIB (built $(stat -c %y "$RELEASE_LIB" | cut -d. -f1), md5 $(md5sum "$PINNED_LIB" | cut -d' ' -f1)), loaded from a private copy"
 echo "commit:   $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (with uncommitted changes)')"
 echo "date:     $(date -u '+%Y-%m-%d %H:%M UTC'); load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -161,7 +165,7 @@ psql -X -q -v ON_ERROR_STOP=1 -d "$DB" \
   -v rows="$ROWS" -v tenants="$TENANTS" -v global_pct="$GLOBAL_PCT" -v selective_pct="$SELECTIVE_PCT" \
   -v share_with="$SHARE_WITH" -v lookups=10 -v micro_calls=1 -v seed="$SEED" \
   -f bench/generate.sql
-psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -v tenants="$TENANTS" -v slots="$SLOTS" -f bench/oltp.sql
+psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -v tenants="$TENANTS" -v slots="$SLOTS" -v peer_fk="$PEER_FK" -f bench/oltp.sql
 echo "generated in $(( $(now) - gen_started )) s"
 psql -X -q -d "$DB" -c "CREATE EXTENSION IF NOT EXISTS pg_prewarm" \
   -c "SELECT pg_size_pretty(sum(pg_prewarm(c.oid)) * current_setting('block_size')::bigint) AS prewarmed

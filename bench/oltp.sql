@@ -4,7 +4,7 @@
 -- every pgbench script reads the same way. Run as a superuser after
 -- generate.sql, in the same database:
 --
---   psql -X -v ON_ERROR_STOP=1 -d DB -v tenants=1000 [-v slots=8] -f bench/oltp.sql
+--   psql -X -v ON_ERROR_STOP=1 -d DB -v tenants=1000 [-v slots=8] [-v peer_fk=on] -f bench/oltp.sql
 --
 -- Designs and their tables (all five hold the same rows in the same order):
 --   vital     bench_installed  vital.enable_tenancy (made by generate.sql)
@@ -20,6 +20,7 @@
 \set ON_ERROR_STOP on
 \if :{?tenants} \else \set tenants 1000 \endif
 \if :{?slots}   \else \set slots 8      \endif
+\if :{?peer_fk} \else \set peer_fk on     \endif
 
 SET client_min_messages = warning;
 DROP SCHEMA IF EXISTS oltp, seeds, auth CASCADE;
@@ -139,6 +140,20 @@ CREATE POLICY oltp_supabase_insert ON public.bench_supabase FOR INSERT WITH CHEC
 CREATE POLICY oltp_supabase_update ON public.bench_supabase FOR UPDATE
     USING (tenant_id IN (SELECT m.tenant_id FROM oltp.memberships m WHERE m.user_id = (SELECT auth.uid())))
     WITH CHECK (tenant_id IN (SELECT m.tenant_id FROM oltp.memberships m WHERE m.user_id = (SELECT auth.uid())));
+
+-- ---------------------------------------------------------------------------
+-- The tenant column of every other design references the application's
+-- tenants table, as the seeds' schema declares it (`tenant_id UUID
+-- REFERENCES tenants(id) ON DELETE CASCADE`) and as vital's references
+-- vital.tenants: every design's INSERT pays the same referential check.
+-- peer_fk=off leaves them out (to show what the check costs).
+\if :peer_fk
+\echo oltp: foreign keys of the other designs to seeds.tenants
+ALTER TABLE public.bench_hand     ADD FOREIGN KEY (tenant_id) REFERENCES seeds.tenants (id) ON DELETE CASCADE;
+ALTER TABLE public.bench_supabase ADD FOREIGN KEY (tenant_id) REFERENCES seeds.tenants (id) ON DELETE CASCADE;
+ALTER TABLE public.bench_plpgsql  ADD FOREIGN KEY (tenant_id) REFERENCES seeds.tenants (id) ON DELETE CASCADE;
+ALTER TABLE public.bench_norls    ADD FOREIGN KEY (tenant_id) REFERENCES seeds.tenants (id) ON DELETE CASCADE;
+\endif
 
 -- ---------------------------------------------------------------------------
 -- Design 4, seeds: the platform's PL/pgSQL design. The user is the

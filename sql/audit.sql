@@ -10,6 +10,17 @@
 -- outside a trigger; these raise 39P01).
 CREATE FUNCTION vital.audit_sharing() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'audit_sharing_wrapper';
+-- The update trigger's WHEN condition: whether any column that can make
+-- the trigger record something changed (compared as stored bytes). Native,
+-- because PostgreSQL prepares a WHEN condition again for every statement.
+CREATE FUNCTION vital.sharing_changed(
+    old_tenant_id uuid, new_tenant_id uuid,
+    old_is_shared boolean, new_is_shared boolean,
+    old_sharing_mode text, new_sharing_mode text,
+    old_shared_with uuid[], new_shared_with uuid[]) RETURNS boolean
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'sharing_changed_wrapper';
+COMMENT ON FUNCTION vital.sharing_changed(uuid, uuid, boolean, boolean, text, text, uuid[], uuid[])
+    IS 'The WHEN condition of vital_tenancy_audit_update: whether an update changed tenant_id, is_shared, sharing_mode or shared_with';
 CREATE FUNCTION vital.refuse_audit_change() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'refuse_audit_change_wrapper';
 

@@ -3,7 +3,7 @@
 //! forgotten whenever a pg_proc row changes (the extension may be dropped
 //! and created again).
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::ffi::CStr;
 
@@ -12,6 +12,24 @@ use pgrx::prelude::*;
 
 thread_local! {
     static KNOWN: RefCell<HashMap<(&'static CStr, Vec<Oid>), Oid>> = RefCell::new(HashMap::new());
+    /// Set while we call pg_proc's callbacks ourselves to re-plan (no row
+    /// changed then): the oids stay known.
+    static REPLANNING: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `invalidate`, which calls pg_proc's syscache callbacks to mark plans
+/// for re-planning without any pg_proc row having changed, keeping the oids
+/// known (each context change does this; forgetting them made the next
+/// statement look every one up again).
+pub(crate) fn replanning<R>(invalidate: impl FnOnce() -> R) -> R {
+    struct Reset(bool);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            REPLANNING.set(self.0);
+        }
+    }
+    let _reset = Reset(REPLANNING.replace(true));
+    invalidate()
 }
 
 /// `vital.<name>(<argument types>)`, if it exists.
@@ -49,6 +67,9 @@ pub(crate) unsafe extern "C-unwind" fn function_changed(
     _cache_id: i32,
     _hash: u32,
 ) {
+    if REPLANNING.get() {
+        return;
+    }
     // try_borrow: a lookup in progress may be interrupted by the callback.
     KNOWN.with(|known| {
         if let Ok(mut known) = known.try_borrow_mut() {

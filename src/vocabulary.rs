@@ -48,10 +48,25 @@ pub(crate) const CUSTOM: &str = "custom";
 /// Every value of `resource_type`.
 pub(crate) const RESOURCE_TYPES: &[&str] = &["platform", "solution", "industry", CUSTOM];
 
-/// The CHECK `enable_tenancy` installs tying `is_shared` to `sharing_mode`
-/// (`is_shared = (sharing_mode <> 'private')`). Where it holds, the plan-time
-/// rewrite reads `sharing_mode` alone.
-pub(crate) const IS_SHARED_CHECK: &str = "vital_tenancy_is_shared_check";
+/// The CHECK `enable_tenancy` installs: `vital.sharing_columns_valid(...)`,
+/// which also ties `is_shared` to `sharing_mode` (`is_shared = (sharing_mode
+/// <> 'private')`). Where it holds, the plan-time rewrite reads
+/// `sharing_mode` alone. One native call, because PostgreSQL reads and
+/// prepares every CHECK expression again for each INSERT and UPDATE
+/// statement: three declarative CHECKs were a tenth of a one-row write.
+pub(crate) const SHARING_CHECK: &str = "vital_tenancy_sharing_check";
+/// The function the CHECK calls (in schema `vital`).
+pub(crate) const SHARING_CHECK_FUNCTION: &str = "sharing_columns_valid";
+/// The three CHECKs of version 0.1.0, replaced by [`SHARING_CHECK`] when
+/// `enable_tenancy` runs again; the last one tied `is_shared` to
+/// `sharing_mode` on its own, so the rewrite still trusts it until then.
+pub(crate) const CHECKS_OF_0_1_0: [&str; 3] = [
+    "vital_tenancy_sharing_mode_check",
+    "vital_tenancy_resource_type_check",
+    "vital_tenancy_is_shared_check",
+];
+/// The CHECKs that tie `is_shared` to `sharing_mode`, by name.
+pub(crate) const TIE_CHECKS: [&str; 2] = [SHARING_CHECK, CHECKS_OF_0_1_0[2]];
 
 /// The tenant states a context may be set to and a membership counts in.
 pub(crate) const USABLE_TENANT_STATES: &[&str] = &["active", "trial"];
@@ -173,6 +188,30 @@ pub(crate) const DECIDING_COLUMNS: [Column; 4] = [
     Column::SharedWith,
 ];
 
+/// The update trigger's WHEN condition (in schema `vital`, defined in
+/// `sql/audit.sql`): whether any of the [`DECIDING_COLUMNS`] changed.
+pub(crate) const SHARING_CHANGED: &str = "vital.sharing_changed";
+
+/// `vital.sharing_changed(old.tenant_id, new.tenant_id, …)`, the record
+/// names spelled `old` and `new`; `varchar`: sharing_mode is a varchar,
+/// shown cast to text.
+fn sharing_changed_call(old: &str, new: &str, varchar: bool) -> String {
+    let arguments: Vec<String> = DECIDING_COLUMNS
+        .iter()
+        .flat_map(|c| {
+            let cast = varchar && !c.words().is_empty();
+            [old, new].map(|side| {
+                if cast {
+                    format!("({side}.{})::text", c.name())
+                } else {
+                    format!("{side}.{}", c.name())
+                }
+            })
+        })
+        .collect();
+    format!("{SHARING_CHANGED}({})", arguments.join(", "))
+}
+
 impl AuditTrigger {
     pub(crate) const ALL: [AuditTrigger; 4] = [
         AuditTrigger::Insert,
@@ -229,9 +268,12 @@ impl AuditTrigger {
         }
     }
 
-    /// The WHEN condition as written in CREATE TRIGGER. Text is compared
-    /// byte for byte (COLLATE "C"), as classify compares it: under a
-    /// nondeterministic collation `=` could call different modes equal.
+    /// The WHEN condition as written in CREATE TRIGGER. The update
+    /// trigger's is one native call, [`SHARING_CHANGED`] on the old and new
+    /// [`DECIDING_COLUMNS`] (PostgreSQL prepares a WHEN condition again for
+    /// every statement, so its size is paid on every one-row update); it
+    /// compares stored bytes, as classify compares text (under a
+    /// nondeterministic collation `=` could call different modes equal).
     /// No column list (`UPDATE OF …`): changes a BEFORE trigger makes to
     /// columns outside the SET list would not fire it.
     pub(crate) fn when_sql(self) -> Option<String> {
@@ -239,30 +281,14 @@ impl AuditTrigger {
         match self {
             AuditTrigger::Insert => Some(format!("NEW.{shared}")),
             AuditTrigger::Delete => Some(format!("OLD.{shared}")),
-            AuditTrigger::Update => Some(
-                DECIDING_COLUMNS
-                    .iter()
-                    .map(|c| {
-                        let collate = if c.words().is_empty() {
-                            ""
-                        } else {
-                            " COLLATE \"C\""
-                        };
-                        format!(
-                            "OLD.{n}{collate} IS DISTINCT FROM NEW.{n}{collate}",
-                            n = c.name()
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join(" OR "),
-            ),
+            AuditTrigger::Update => Some(sharing_changed_call("OLD", "NEW", false)),
             AuditTrigger::Flush => None,
         }
     }
 
-    /// The WHEN condition as `pg_get_triggerdef` shows it (with `"C"`
-    /// unqualified): one form per type the text columns may have (a
-    /// varchar column shows its cast to text).
+    /// The WHEN condition as `pg_get_triggerdef` shows it: one form per
+    /// type the text column may have (a varchar column shows its cast to
+    /// text).
     pub(crate) fn when_shown(self) -> Vec<String> {
         let shared = Column::IsShared.name();
         match self {
@@ -270,24 +296,7 @@ impl AuditTrigger {
             AuditTrigger::Delete => vec![format!("old.{shared}")],
             AuditTrigger::Update => [false, true]
                 .iter()
-                .map(|&varchar| {
-                    let parts: Vec<String> = DECIDING_COLUMNS
-                        .iter()
-                        .map(|c| {
-                            let n = c.name();
-                            match (c.words().is_empty(), varchar) {
-                                (true, _) => format!("(old.{n} IS DISTINCT FROM new.{n})"),
-                                (false, false) => format!(
-                                    "((old.{n} COLLATE \"C\") IS DISTINCT FROM (new.{n} COLLATE \"C\"))"
-                                ),
-                                (false, true) => format!(
-                                    "(((old.{n})::text COLLATE \"C\") IS DISTINCT FROM ((new.{n})::text COLLATE \"C\"))"
-                                ),
-                            }
-                        })
-                        .collect();
-                    format!("({})", parts.join(" OR "))
-                })
+                .map(|&varchar| sharing_changed_call("old", "new", varchar))
                 .collect(),
             AuditTrigger::Flush => vec![],
         }

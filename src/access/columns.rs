@@ -7,7 +7,7 @@ use std::ffi::CStr;
 
 use pgrx::pg_sys::{self, Node, Oid};
 
-use crate::vocabulary::IS_SHARED_CHECK;
+use crate::vocabulary::TIE_CHECKS;
 
 use super::nodes::UUID_EQ_OP;
 
@@ -186,9 +186,9 @@ unsafe fn below_nullable_side(node: *mut Node, rtindex: i64, nullable: bool) -> 
     }
 }
 
-/// Whether the table has the validated CHECK `enable_tenancy` installs
+/// Whether the table has a validated CHECK `enable_tenancy` installs
 /// tying `is_shared` to `sharing_mode` (`is_shared = (sharing_mode <>
-/// 'private')`): then `sharing_mode` alone says whether a row is shared,
+/// 'private')`; today's or 0.1.0's): then `sharing_mode` alone says whether a row is shared,
 /// and the rewrite leaves `is_shared` out, which the planner estimates
 /// right (it takes the two columns as independent otherwise).
 pub(super) fn has_tie_check(relid: Oid) -> bool {
@@ -205,7 +205,9 @@ pub(super) fn has_tie_check(relid: Oid) -> bool {
                 let check = &*(*constraints).check.add(i);
                 check.ccvalid
                     && !check.ccname.is_null()
-                    && CStr::from_ptr(check.ccname).to_bytes() == IS_SHARED_CHECK.as_bytes()
+                    && TIE_CHECKS
+                        .iter()
+                        .any(|name| CStr::from_ptr(check.ccname).to_bytes() == name.as_bytes())
             });
         pg_sys::RelationClose(rel);
         found

@@ -29,6 +29,7 @@ use pgrx::prelude::*;
 use uuid::Uuid;
 
 use crate::context;
+use crate::functions;
 
 use super::rules::{bypass_possible, forget_admin_status, known_admin};
 
@@ -80,12 +81,16 @@ pub(super) fn plan_assumes(root: *mut pg_sys::PlannerInfo, assumption: Assumptio
 
 fn replan(assumption: Assumption) {
     let hashes = PLANS.with_borrow_mut(|plans| std::mem::take(&mut plans[assumption as usize]));
-    for hash in hashes {
-        // SAFETY: runs PostgreSQL's own invalidation callbacks for one
-        // pg_proc row; they only mark cached plans and caches invalid, and
-        // touch no catalog (safe in transaction abort too).
-        unsafe { pg_sys::CallSyscacheCallbacks(pg_sys::SysCacheIdentifier::PROCOID as i32, hash) };
-    }
+    functions::replanning(|| {
+        for hash in hashes {
+            // SAFETY: runs PostgreSQL's own invalidation callbacks for one
+            // pg_proc row; they only mark cached plans and caches invalid,
+            // and touch no catalog (safe in transaction abort too).
+            unsafe {
+                pg_sys::CallSyscacheCallbacks(pg_sys::SysCacheIdentifier::PROCOID as i32, hash)
+            };
+        }
+    });
 }
 
 /// Re-plans what the context `user`, `tenant` makes wrong. `admin`:

@@ -9,6 +9,7 @@
 //! WHEN conditions keep the others from being queued at all), so their hot
 //! path does no catalog query and parses no SQL. One file per phase:
 //!
+//! - `changed`: the update trigger's WHEN condition, one native call;
 //! - `entry`: the hand-written entry points PostgreSQL calls, and what a
 //!   row event and a statement event do;
 //! - `layout`: per-relation facts (sharing column numbers, primary key, the
@@ -24,6 +25,7 @@
 //! - `read`: the check the trail's own policy calls.
 
 pub(crate) mod buffer;
+mod changed;
 mod classify;
 mod direct;
 mod entry;

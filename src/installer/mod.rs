@@ -21,6 +21,7 @@
 //! statement it builds quotes identifiers read from the catalogs.
 
 mod catalog;
+mod check;
 mod disable;
 mod doctor;
 mod objects;
@@ -35,12 +36,14 @@ use crate::privileged::{as_registry_owner, as_table_owner, calling_role};
 use crate::regclass::RegClass;
 use crate::registry::tenant_status;
 use crate::spi::{self, execute, flag, text};
-use crate::vocabulary::{Column, COLUMNS, DEFAULT_SHARING_MODES, PRIVATE};
+use crate::vocabulary::{
+    Column, CHECKS_OF_0_1_0, COLUMNS, DEFAULT_SHARING_MODES, PRIVATE, SHARING_CHECK,
+};
 
 use catalog::{
     audit_policies, existing_indexes, found_columns, lock_tree, owned_relation, policies_of, Rel,
 };
-use objects::{FoundColumn, CHECKS, FOREIGN_KEY, INDEXES};
+use objects::{FoundColumn, FOREIGN_KEY, INDEXES};
 use refusals::{
     compatible_columns, refuse_partition, refuse_unprotectable, single_column_primary_key,
 };
@@ -89,7 +92,7 @@ fn enable_tenancy(
     }
     let found = found_columns(rel.oid);
     set_not_null_and_defaults(&rel, &found);
-    add_constraints(&rel);
+    add_constraints(&rel, &parts, &found);
     let created = add_indexes(&rel);
     let mut protected = vec![&rel];
     protected.extend(parts.iter());
@@ -210,17 +213,34 @@ fn set_not_null_and_defaults(rel: &Rel, found: &[FoundColumn]) {
     }
 }
 
-fn add_constraints(rel: &Rel) {
+/// Adds the CHECK and the foreign key where missing. The CHECK of an earlier
+/// version (or one of that name that is not ours as created, or not
+/// validated) is replaced: dropped, on the partitions too where they hold
+/// copies of their own.
+fn add_constraints(rel: &Rel, parts: &[Rel], found: &[FoundColumn]) {
     let existing = spi::run_rows(
-        "select conname::text as name from pg_constraint where conrelid = $1",
+        "select conname::text as name, pg_get_constraintdef(oid) as shown, convalidated as valid
+           from pg_constraint where conrelid = $1",
         &[rel.oid.into()],
-        |row| text(row, "name"),
+        |row| Ok((text(row, "name")?, text(row, "shown")?, flag(row, "valid")?)),
     );
-    let mut clauses: Vec<String> = CHECKS
+    let varchar = |column: Column| found.iter().any(|f| f.column == column && f.varchar());
+    let expected = check::shown(varchar(Column::SharingMode), varchar(Column::ResourceType));
+    let mut clauses: Vec<String> = Vec::new();
+    match existing.iter().find(|(name, _, _)| name == SHARING_CHECK) {
+        Some((_, shown, valid)) if *shown == expected && *valid => {}
+        Some(_) => {
+            clauses.push(format!("DROP CONSTRAINT {SHARING_CHECK}"));
+            clauses.push(check::add_sql());
+        }
+        None => clauses.push(check::add_sql()),
+    }
+    let obsolete: Vec<&str> = CHECKS_OF_0_1_0
         .iter()
-        .filter(|(name, _)| !existing.iter().any(|e| e == name))
-        .map(|(name, check)| format!("ADD CONSTRAINT {name} {check}"))
+        .copied()
+        .filter(|old| existing.iter().any(|(name, _, _)| name == old))
         .collect();
+    clauses.extend(obsolete.iter().map(|old| format!("DROP CONSTRAINT {old}")));
     let has_foreign_key = spi::run_rows(
         "select exists (
              select from pg_constraint c
@@ -236,7 +256,7 @@ fn add_constraints(rel: &Rel) {
     )
     .into_iter()
     .any(|present| present);
-    if !has_foreign_key && !existing.iter().any(|e| e == FOREIGN_KEY) {
+    if !has_foreign_key && !existing.iter().any(|(name, _, _)| name == FOREIGN_KEY) {
         clauses.push(format!(
             "ADD CONSTRAINT {FOREIGN_KEY} FOREIGN KEY (tenant_id) REFERENCES vital.tenants (id)"
         ));
@@ -244,6 +264,24 @@ fn add_constraints(rel: &Rel) {
     if !clauses.is_empty() {
         let sql = format!("ALTER TABLE {} {}", rel.qualified, clauses.join(", "));
         as_registry_owner(|| execute(&sql, &[]));
+    }
+    // A partition attached with copies of the old CHECKs keeps them (as its
+    // own) when the parent's go.
+    for part in parts {
+        let left: Vec<String> = spi::run_rows(
+            "select conname::text as name from pg_constraint
+              where conrelid = $1 and contype = 'c' and conname = any($2)",
+            &[part.oid.into(), CHECKS_OF_0_1_0.to_vec().into()],
+            |row| text(row, "name"),
+        );
+        if !left.is_empty() {
+            let drops: Vec<String> = left
+                .iter()
+                .map(|name| format!("DROP CONSTRAINT {name}"))
+                .collect();
+            let sql = format!("ALTER TABLE {} {}", part.qualified, drops.join(", "));
+            as_registry_owner(|| execute(&sql, &[]));
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 
 use pgrx::pg_sys::Oid;
 
-use crate::vocabulary::{Column, IS_SHARED_CHECK};
+use crate::vocabulary::Column;
 
 /// A column as the catalog describes it.
 pub(super) struct FoundColumn {
@@ -22,21 +22,6 @@ impl FoundColumn {
     }
 }
 
-/// The CHECK constraints, by name: the installer adds those missing.
-pub(super) const CHECKS: [(&str, &str); 3] = [
-    (
-        "vital_tenancy_sharing_mode_check",
-        "CHECK (sharing_mode IN ('private', 'global', 'selective'))",
-    ),
-    (
-        "vital_tenancy_resource_type_check",
-        "CHECK (resource_type IN ('platform', 'solution', 'industry', 'custom'))",
-    ),
-    (
-        IS_SHARED_CHECK,
-        "CHECK (is_shared = (sharing_mode <> 'private'))",
-    ),
-];
 pub(super) const FOREIGN_KEY: &str = "vital_tenancy_tenant_fk";
 
 /// The four policies, in the order they are reported.

@@ -37,7 +37,7 @@ SELECT id, tenant_id, sharing_mode FROM regress_agents;  -- the existing row kep
 DROP POLICY vital_tenancy_delete ON regress_agents;
 ALTER POLICY vital_tenancy_update ON regress_agents USING (true);
 ALTER TABLE regress_agents NO FORCE ROW LEVEL SECURITY, DISABLE ROW LEVEL SECURITY;
-ALTER TABLE regress_agents ALTER COLUMN tenant_id DROP DEFAULT, DROP CONSTRAINT vital_tenancy_is_shared_check;
+ALTER TABLE regress_agents ALTER COLUMN tenant_id DROP DEFAULT, DROP CONSTRAINT vital_tenancy_sharing_check;
 SET LOCAL ROLE vt_app;
 SELECT vital.enable_tenancy('regress_agents');
 SELECT regress_snapshot('regress_agents', false) = definitions AS same_as_first FROM regress_first;
