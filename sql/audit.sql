@@ -25,7 +25,7 @@ CREATE FUNCTION vital.refuse_audit_change() RETURNS trigger
     LANGUAGE c AS 'MODULE_PATHNAME', 'refuse_audit_change_wrapper';
 
 CREATE TABLE vital.resource_sharing_audit (
-    id              bigint      GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    id              bigint      GENERATED ALWAYS AS IDENTITY,
     occurred_at     timestamptz NOT NULL DEFAULT pg_catalog.now(),
     -- Identifiers, compared byte for byte: the history index below then
     -- compares with memcmp instead of the database's collation, and its
@@ -45,14 +45,19 @@ CREATE TABLE vital.resource_sharing_audit (
     -- other action has both.
     CONSTRAINT resource_sharing_audit_states CHECK (
         (old_state IS NULL) = (action = 'create_shared')
-        AND (new_state IS NULL) = (action = 'delete_shared'))
+        AND (new_state IS NULL) = (action = 'delete_shared')),
+    -- One btree for the identity (id alone is unique: it comes from the
+    -- identity sequence) and for the history of one resource, in order: a
+    -- bulk share writes one entry per record instead of two. The replica
+    -- identity of logical replication (a retention DELETE, say).
+    CONSTRAINT resource_sharing_audit_pkey PRIMARY KEY (table_name, resource_id, id)
 );
 COMMENT ON TABLE vital.resource_sharing_audit IS 'Who shared, unshared, transferred or deleted which shared resource, and when; written by the trigger vital.audit_sharing()';
 
--- The history of one resource.
-CREATE INDEX resource_sharing_audit_resource ON vital.resource_sharing_audit (table_name, resource_id);
--- Time ranges: rows arrive in time order, so a BRIN index is tiny and enough.
-CREATE INDEX resource_sharing_audit_occurred_at ON vital.resource_sharing_audit USING brin (occurred_at);
+-- Time and id ranges (the newest records, an export since a known id, a
+-- retention DELETE): rows arrive in the order of both, so a BRIN index is
+-- tiny and enough.
+CREATE INDEX resource_sharing_audit_arrival ON vital.resource_sharing_audit USING brin (occurred_at, id);
 
 REVOKE ALL ON vital.resource_sharing_audit FROM PUBLIC;
 GRANT SELECT ON vital.resource_sharing_audit TO PUBLIC;
