@@ -294,9 +294,15 @@ impl AuditTrigger {
         match self {
             AuditTrigger::Insert => vec![format!("new.{shared}")],
             AuditTrigger::Delete => vec![format!("old.{shared}")],
+            // unqualified: `is_ours_sql` strips the schema pg_get_triggerdef
+            // shows or not (by search_path) and checks the function's oid
             AuditTrigger::Update => [false, true]
                 .iter()
-                .map(|&varchar| sharing_changed_call("old", "new", varchar))
+                .map(|&varchar| {
+                    sharing_changed_call("old", "new", varchar)
+                        .trim_start_matches("vital.")
+                        .to_string()
+                })
                 .collect(),
             AuditTrigger::Flush => vec![],
         }
@@ -325,9 +331,19 @@ impl AuditTrigger {
     /// same on a partition's clone, whose attribute numbers may differ).
     pub(crate) fn is_ours_sql(self, t: &str) -> String {
         let when = if self.is_row() {
-            let def = format!(
+            let mut def = format!(
                 "pg_catalog.replace(pg_catalog.pg_get_triggerdef({t}.oid), 'COLLATE pg_catalog.\"C\"', 'COLLATE \"C\"')"
             );
+            let mut same_function = String::new();
+            if self == AuditTrigger::Update {
+                // The call is shown with or without `vital.` as the
+                // search_path makes it visible; which function it calls is
+                // checked by oid in the stored expression.
+                def = format!("pg_catalog.replace({def}, 'WHEN ({SHARING_CHANGED}(', 'WHEN (sharing_changed(')");
+                same_function = format!(
+                    " and pg_catalog.strpos({t}.tgqual::pg_catalog.text, ' :funcid ' || '{SHARING_CHANGED}(uuid, uuid, boolean, boolean, text, text, uuid[], uuid[])'::pg_catalog.regprocedure::pg_catalog.oid || ' ') > 0"
+                );
+            }
             let prefix = format!(
                 "(select pg_catalog.format('CREATE TRIGGER %I AFTER {events} ON %I.%I FOR EACH ROW WHEN (',
                                            {t}.tgname, n.nspname, c.relname)
@@ -345,7 +361,10 @@ impl AuditTrigger {
                     )
                 })
                 .collect();
-            format!("{t}.tgqual is not null and ({})", forms.join(" or "))
+            format!(
+                "{t}.tgqual is not null and ({}){same_function}",
+                forms.join(" or ")
+            )
         } else {
             format!("{t}.tgqual is null")
         };

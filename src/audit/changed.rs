@@ -138,7 +138,7 @@ mod tests {
             (format!("{t1}, {t1}, true, true, 'selective', 'selective', array[{t1}], array[{t1}]"), false),
             (format!("{t1}, {t1}, true, true, 'selective', 'selective', array[{t1}], array[{t2}]"), true),
             (format!("{t1}, {t1}, true, true, 'selective', 'selective', array[{t1}], array[{t1}, {t2}]"), true),
-            (format!("null, null, null, null, null, null, null, null"), false),
+            ("null, null, null, null, null, null, null, null".to_string(), false),
             (format!("null, {t1}, false, false, 'private', 'private', '{{}}', '{{}}'"), true),
             (format!("{t1}, {t1}, false, false, 'private', 'private', '{{}}', null"), true),
             // a long list, compressed or not, equal by value
