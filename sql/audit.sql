@@ -39,7 +39,8 @@ CREATE TABLE vital.resource_sharing_audit (
     new_state       jsonb,
     actor_user_id   uuid,
     actor_tenant_id uuid,
-    actor_role      name        NOT NULL,
+    -- text, not name: a name takes 64 bytes in every record
+    actor_role      text        COLLATE "C" NOT NULL,
     transaction_id  xid8        NOT NULL,
     -- A created row has no old state, a deleted one no new state; every
     -- other action has both.

@@ -36,7 +36,7 @@ const COLUMNS: [(&str, Oid); 11] = [
     ("new_state", pg_sys::JSONBOID),
     ("actor_user_id", pg_sys::UUIDOID),
     ("actor_tenant_id", pg_sys::UUIDOID),
-    ("actor_role", pg_sys::NAMEOID),
+    ("actor_role", pg_sys::TEXTOID),
     ("transaction_id", pg_sys::XID8OID),
 ];
 
@@ -207,11 +207,11 @@ impl Values {
         })
     }
 
-    /// `pg_get_userbyid(role)` as a name datum.
+    /// `pg_get_userbyid(role)` as a text datum.
     fn role(&mut self, role: Oid) -> Datum {
         *self.roles.entry(role).or_insert_with(|| {
-            // SAFETY: a syscache lookup; the name is copied into a zeroed
-            // NAMEDATALEN buffer, truncated as namein truncates.
+            // SAFETY: a syscache lookup; the name is copied into a text
+            // datum in the current memory context.
             unsafe {
                 let found = pg_sys::GetUserNameFromId(role, true);
                 let name = if found.is_null() {
@@ -219,10 +219,7 @@ impl Values {
                 } else {
                     CStr::from_ptr(found).to_string_lossy().into_owned()
                 };
-                let buffer = pg_sys::palloc0(pg_sys::NAMEDATALEN as usize).cast::<u8>();
-                let len = name.len().min(pg_sys::NAMEDATALEN as usize - 1);
-                std::ptr::copy_nonoverlapping(name.as_ptr(), buffer, len);
-                Datum::from(buffer)
+                Datum::from(pgrx::varlena::rust_str_to_text_p(&name).into_pg())
             }
         })
     }
