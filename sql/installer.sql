@@ -36,3 +36,11 @@ REVOKE EXECUTE ON FUNCTION vital._forget_dropped_tables() FROM PUBLIC;
 CREATE EVENT TRIGGER vital_forget_dropped_tables ON sql_drop
     WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION vital._forget_dropped_tables();
+
+-- The CHECK enable_tenancy adds to every protected table (one native call:
+-- PostgreSQL prepares CHECK expressions again for every write statement).
+CREATE FUNCTION vital.sharing_columns_valid(is_shared boolean, sharing_mode text, resource_type text)
+    RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'sharing_columns_valid_wrapper';
+COMMENT ON FUNCTION vital.sharing_columns_valid(boolean, text, text)
+    IS 'The CHECK vital_tenancy_sharing_check: sharing_mode and resource_type are known words, and is_shared = (sharing_mode <> ''private'')';

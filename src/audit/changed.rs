@@ -141,7 +141,7 @@ mod tests {
             ("null, null, null, null, null, null, null, null".to_string(), false),
             (format!("null, {t1}, false, false, 'private', 'private', '{{}}', '{{}}'"), true),
             (format!("{t1}, {t1}, false, false, 'private', 'private', '{{}}', null"), true),
-            // a long list, compressed or not, equal by value
+            // a long list (in memory here; stored out of line in audit_trigger_events), equal by value
             (format!("{t1}, {t1}, true, true, 'selective', 'selective', a, a) from {big} as l(a"), false),
             (format!("{t1}, {t1}, true, true, 'selective', 'selective', a, a || {t1}) from {big} as l(a"), true),
         ];
