@@ -66,3 +66,8 @@ CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON 
     FOR EACH STATEMENT EXECUTE FUNCTION vital.registry_changed();
 CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vital.user_roles
     FOR EACH STATEMENT EXECUTE FUNCTION vital.registry_changed();
+-- ALWAYS: a session with session_replication_role = replica writes the
+-- registry too. The caches trust only triggers enabled this way.
+ALTER TABLE vital.tenants ENABLE ALWAYS TRIGGER registry_changed;
+ALTER TABLE vital.user_tenants ENABLE ALWAYS TRIGGER registry_changed;
+ALTER TABLE vital.user_roles ENABLE ALWAYS TRIGGER registry_changed;

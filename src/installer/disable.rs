@@ -11,6 +11,7 @@ use crate::vocabulary::COLUMNS;
 
 use super::catalog::{lock_tree, owned_relation, policies_of, require_owner, Rel};
 use super::objects::{Policy, POLICIES};
+use super::refusals::refuse_outdated_schema;
 use super::trigger::drop_audit_trigger;
 
 /// For a registered table, the indexes enable_tenancy created that are still
@@ -44,6 +45,7 @@ pub(super) fn disable_tenancy(
 ) {
     let table = required(table_name, "table_name");
     let drop_columns = required(drop_columns, "drop_columns");
+    refuse_outdated_schema();
     // Registered? Asked before locking, so that a call on a table never
     // enabled (a catalog, say) locks nothing; and again once locked.
     let rel = owned_relation(table);

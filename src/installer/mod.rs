@@ -45,7 +45,8 @@ use catalog::{
 };
 use objects::{FoundColumn, FOREIGN_KEY, INDEXES};
 use refusals::{
-    compatible_columns, refuse_partition, refuse_unprotectable, single_column_primary_key,
+    compatible_columns, refuse_outdated_schema, refuse_partition, refuse_unprotectable,
+    single_column_primary_key,
 };
 use trigger::install_audit_trigger;
 
@@ -65,6 +66,7 @@ fn enable_tenancy(
         "default_sharing",
     );
 
+    refuse_outdated_schema();
     // Who may, and on what: checked before taking any lock, and again after.
     let rel = owned_relation(table);
     refuse_unprotectable(&rel);

@@ -4,8 +4,9 @@ use pgrx::pg_sys;
 
 use crate::errors::{
     error, DATATYPE_MISMATCH, FEATURE_NOT_SUPPORTED, INSUFFICIENT_PRIVILEGE,
-    INVALID_TABLE_DEFINITION, WRONG_OBJECT_TYPE,
+    INVALID_TABLE_DEFINITION, OBJECT_NOT_IN_PREREQUISITE_STATE, WRONG_OBJECT_TYPE,
 };
+use crate::spi::select_value;
 
 use super::catalog::{found_columns, primary_key, require_owner, Rel};
 use super::objects::FoundColumn;
@@ -176,4 +177,31 @@ pub(super) fn compatible_columns(rel: &Rel) -> Vec<FoundColumn> {
         }
     }
     found
+}
+
+/// Refuses to install into, or take out of, a database whose extension
+/// objects are of another version than this library: after a new build is
+/// installed, every session runs its code at once, while each database's
+/// SQL objects stay as they were until `ALTER EXTENSION vital_tenancy
+/// UPDATE` (the installer would name functions and forms the old objects
+/// lack). During that command's script the catalog already says the new
+/// version.
+pub(super) fn refuse_outdated_schema() {
+    const LIBRARY: &str = env!("CARGO_PKG_VERSION");
+    let installed: Option<String> = select_value(
+        "select extversion from pg_catalog.pg_extension where extname = 'vital_tenancy'",
+        &[],
+    );
+    match installed {
+        Some(version) if version == LIBRARY => {}
+        installed => error(
+            OBJECT_NOT_IN_PREREQUISITE_STATE,
+            format!(
+                "vital_tenancy's SQL objects in this database are of version {}, its library of version {LIBRARY}",
+                installed.as_deref().unwrap_or("(none)")
+            ),
+        )
+        .hint("Run ALTER EXTENSION vital_tenancy UPDATE in this database first (see UPDATING.md).")
+        .raise(),
+    }
 }

@@ -11,6 +11,13 @@
 //! session takes effect at the first check in a transaction that starts
 //! after that change commits. A miss costs one execution of a query
 //! prepared once per backend, with the registry owner's rights.
+//!
+//! Nothing is cached unless all three tables have that trigger, enabled
+//! ALWAYS (so a session with `session_replication_role = replica`, which
+//! skips ordinary triggers, fires it too). A library installed before
+//! `ALTER EXTENSION ... UPDATE` ran, on a 0.1.0 schema without the
+//! triggers, or a trigger a superuser disabled, makes every check look the
+//! registry up again instead of trusting a cache nothing would clear.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -44,6 +51,9 @@ thread_local! {
         RefCell::new(HashMap::new());
     /// The registry tables' oids, known once a cache was filled.
     static TABLES: Cell<Option<[Oid; 3]>> = const { Cell::new(None) };
+    /// Whether every registry table has the invalidation trigger (known with
+    /// the tables: a change of a table's triggers invalidates its relcache).
+    static CACHING: Cell<bool> = const { Cell::new(false) };
 
     static STATUS_QUERY: KeptPlan = const {
         KeptPlan::new(c"select status from vital.tenants where id = $1", &[pg_sys::UUIDOID])
@@ -72,6 +82,9 @@ fn cached<K: Eq + Hash + Copy, V: Clone>(
     }
     remember_tables();
     let value = look_up();
+    if !CACHING.get() {
+        return value;
+    }
     cache.with_borrow_mut(|entries| {
         if entries.len() >= ENTRIES {
             entries.clear();
@@ -122,7 +135,8 @@ fn forget_everything() {
 }
 
 /// Looks up the registry tables' oids (from the catalog caches) the first
-/// time anything is cached, so the invalidation callback knows them.
+/// time anything is cached, so the invalidation callback knows them, and
+/// whether each has the invalidation trigger.
 fn remember_tables() {
     if TABLES.get().is_some() {
         return;
@@ -133,7 +147,51 @@ fn remember_tables() {
         [c"tenants", c"user_tenants", c"user_roles"]
             .map(|name| pg_sys::get_relname_relid(name.as_ptr(), schema))
     };
+    let trigger_function = crate::functions::ours(c"registry_changed", &[]);
+    let caching = trigger_function.is_some_and(|function| {
+        tables
+            .iter()
+            // SAFETY: the relcache entry is opened and closed here, in a transaction.
+            .all(|&table| unsafe { fires_always_on_every_write(table, function) })
+    });
+    CACHING.set(caching);
     TABLES.set(Some(tables));
+}
+
+/// Whether `table` has an enabled-ALWAYS AFTER statement trigger running
+/// `function` after every INSERT, UPDATE, DELETE and TRUNCATE.
+///
+/// # Safety
+/// Called in a transaction.
+unsafe fn fires_always_on_every_write(table: Oid, function: Oid) -> bool {
+    const EVERY_WRITE: u32 = pg_sys::TRIGGER_TYPE_INSERT
+        | pg_sys::TRIGGER_TYPE_UPDATE
+        | pg_sys::TRIGGER_TYPE_DELETE
+        | pg_sys::TRIGGER_TYPE_TRUNCATE;
+    if table == pg_sys::InvalidOid {
+        return false;
+    }
+    // SAFETY: see the function's contract; a missing relation gives NULL.
+    unsafe {
+        let relation = pg_sys::RelationIdGetRelation(table);
+        if relation.is_null() {
+            return false;
+        }
+        let triggers = (*relation).trigdesc;
+        let found = !triggers.is_null()
+            && (0..(*triggers).numtriggers as usize).any(|i| {
+                let trigger = &*(*triggers).triggers.add(i);
+                let kind = u32::from(trigger.tgtype as u16);
+                let not_after =
+                    pg_sys::TRIGGER_TYPE_ROW | pg_sys::TRIGGER_TYPE_BEFORE | pg_sys::TRIGGER_TYPE_INSTEAD;
+                trigger.tgfoid == function
+                    && trigger.tgenabled as u8 == pg_sys::TRIGGER_FIRES_ALWAYS
+                    && kind & not_after == 0
+                    && kind & EVERY_WRITE == EVERY_WRITE
+            });
+        pg_sys::RelationClose(relation);
+        found
+    }
 }
 
 /// Relcache callback (registered in `_PG_init`): a registry table changed

@@ -1,0 +1,84 @@
+-- vital_tenancy 0.1.0 to 0.2.0 (ALTER EXTENSION vital_tenancy UPDATE).
+-- Brings a 0.1.0 database to exactly what a fresh 0.2.0 install has
+-- (scripts/upgrade.sh compares the two), then moves every protected table
+-- to what enable_tenancy installs in 0.2.0. UPDATING.md says what changes
+-- and what it locks.
+\echo Use "ALTER EXTENSION vital_tenancy UPDATE TO '0.2.0'" to load this file. \quit
+
+-- The context setters no longer pin search_path: they run no SQL that
+-- resolves names (the registry checks use kept plans with qualified names),
+-- and a SET clause costs a GUC save and restore on every call.
+ALTER FUNCTION vital.set_user_context(uuid, boolean) RESET search_path;
+ALTER FUNCTION vital.set_tenant_context(uuid, boolean) RESET search_path;
+ALTER FUNCTION vital.clear_context(boolean) RESET search_path;
+
+-- Both settings in one call: one round trip per pooled transaction.
+CREATE FUNCTION vital.set_context(
+    "user_id" uuid,
+    "tenant_id" uuid,
+    "is_local" bool DEFAULT false
+) RETURNS uuid
+VOLATILE PARALLEL UNSAFE
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'set_context_wrapper';
+
+-- The registry caches of the context checks, and the triggers that clear
+-- them in every backend after any write of the registry.
+CREATE FUNCTION vital.registry_changed() RETURNS trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'registry_changed_wrapper';
+REVOKE EXECUTE ON FUNCTION vital.registry_changed() FROM PUBLIC;
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vital.tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION vital.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vital.user_tenants
+    FOR EACH STATEMENT EXECUTE FUNCTION vital.registry_changed();
+CREATE TRIGGER registry_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON vital.user_roles
+    FOR EACH STATEMENT EXECUTE FUNCTION vital.registry_changed();
+ALTER TABLE vital.tenants ENABLE ALWAYS TRIGGER registry_changed;
+ALTER TABLE vital.user_tenants ENABLE ALWAYS TRIGGER registry_changed;
+ALTER TABLE vital.user_roles ENABLE ALWAYS TRIGGER registry_changed;
+
+-- The CHECK and the update trigger's WHEN condition, as native calls.
+CREATE FUNCTION vital.sharing_columns_valid(is_shared boolean, sharing_mode text, resource_type text)
+    RETURNS boolean
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'sharing_columns_valid_wrapper';
+COMMENT ON FUNCTION vital.sharing_columns_valid(boolean, text, text)
+    IS 'The CHECK vital_tenancy_sharing_check: sharing_mode and resource_type are known words, and is_shared = (sharing_mode <> ''private'')';
+CREATE FUNCTION vital.sharing_changed(
+    old_tenant_id uuid, new_tenant_id uuid,
+    old_is_shared boolean, new_is_shared boolean,
+    old_sharing_mode text, new_sharing_mode text,
+    old_shared_with uuid[], new_shared_with uuid[]) RETURNS boolean
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'sharing_changed_wrapper';
+COMMENT ON FUNCTION vital.sharing_changed(uuid, uuid, boolean, boolean, text, text, uuid[], uuid[])
+    IS 'The WHEN condition of vital_tenancy_audit_update: whether an update changed tenant_id, is_shared, sharing_mode or shared_with';
+
+-- A partition's owner creating or attaching a partition of a protected
+-- table needs EXECUTE on the trigger function its row triggers inherit.
+GRANT EXECUTE ON FUNCTION vital.audit_sharing() TO PUBLIC;
+
+-- The trail: one btree (identity and a resource's history), identifiers
+-- compared byte for byte, actor_role as text (a name took 64 bytes a
+-- record), a BRIN index over arrival. Rewrites the trail once.
+DROP INDEX vital.resource_sharing_audit_resource;
+DROP INDEX vital.resource_sharing_audit_occurred_at;
+ALTER TABLE vital.resource_sharing_audit
+    DROP CONSTRAINT resource_sharing_audit_pkey,
+    ALTER COLUMN table_name TYPE text COLLATE "C",
+    ALTER COLUMN resource_id TYPE text COLLATE "C",
+    ALTER COLUMN actor_role TYPE text COLLATE "C",
+    ADD CONSTRAINT resource_sharing_audit_pkey PRIMARY KEY (table_name, resource_id, id);
+CREATE INDEX resource_sharing_audit_arrival ON vital.resource_sharing_audit USING brin (occurred_at, id);
+
+-- Every protected table gets what enable_tenancy installs in 0.2.0: the
+-- audit triggers per event with WHEN conditions, the one native CHECK, the
+-- partial indexes on sharing_mode alone (enable_tenancy run again moves a
+-- table to them, partitions included, and keeps its rows as they are).
+DO $upgrade$
+DECLARE
+    protected regclass;
+BEGIN
+    FOR protected IN SELECT table_name FROM vital.tenant_tables ORDER BY table_name::text LOOP
+        PERFORM vital.enable_tenancy(protected);
+    END LOOP;
+END
+$upgrade$;
