@@ -39,6 +39,14 @@ QUERIES = {
 }
 
 
+def force_parallel(cur):
+    """Runs the rest of the transaction's queries in a worker: the setting
+    is force_parallel_mode until PostgreSQL 15, debug_parallel_query since 16."""
+    cur.execute("select current_setting('server_version_num')::int")
+    name = "debug_parallel_query" if cur.fetchone()[0] >= 160000 else "force_parallel_mode"
+    cur.execute(f"set local {name} = on")
+
+
 def explain(conn, query, args):
     with conn.cursor() as cur:
         cur.execute("explain (analyze, verbose, format json) " + query, args)
@@ -127,7 +135,7 @@ def test_force_parallel_mode_worker_returns_the_context(local):
         with conn.cursor() as cur:
             cur.execute("select vital.set_user_context(%s, %s)", (USER, local))
             cur.execute("select vital.set_tenant_context(%s, %s)", (TENANT, local))
-            cur.execute("set local force_parallel_mode = on")
+            force_parallel(cur)
         query = (
             "select vital.get_current_tenant_id()::text, vital.current_user_id()::text,"
             " current_setting('vital.tenant_id'), it.backend_pid() <> %(leader)s"
@@ -165,7 +173,7 @@ def test_force_parallel_mode_worker_loading_the_library_drops_a_forged_placehold
             if cur.fetchone()[0] != 0:
                 pytest.skip("the library is preloaded")
             cur.execute("set vital.tenant_id = %s", (FORGED,))
-            cur.execute("set local force_parallel_mode = on")
+            force_parallel(cur)
             leader = one(conn, "select pg_backend_pid()")
             cur.execute("select it.tenant_via_plpgsql()::text, it.backend_pid() <> %s", (leader,))
             tenant, in_worker = cur.fetchone()

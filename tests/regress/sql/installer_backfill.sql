@@ -95,7 +95,7 @@ SELECT c.relname, c.relrowsecurity, c.relforcerowsecurity,
        (SELECT count(*) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND attnotnull) AS not_null,
        (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid) AS policies,
        (SELECT count(*) FROM pg_index i WHERE i.indrelid = c.oid) AS indexes,
-       (SELECT count(*) FROM pg_constraint k WHERE k.conrelid = c.oid) AS constraints,
+       (SELECT count(*) FROM pg_constraint k WHERE k.conrelid = c.oid AND k.contype <> 'n') AS constraints,
        (SELECT count(*) FROM vital.tenant_tables t WHERE t.table_name = c.oid) AS registered
   FROM pg_class c WHERE c.relname IN ('regress_broken', 'regress_orphans') ORDER BY c.relname;
 SELECT * FROM regress_broken;

@@ -11,7 +11,7 @@ LANGUAGE sql AS $$
            (SELECT string_agg(indexrelid::regclass::text, ', ' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = t),
            (SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
              WHERE attrelid = t AND attnum > 0 AND NOT attisdropped),
-           (SELECT string_agg(conname, ', ' ORDER BY conname) FROM pg_constraint WHERE conrelid = t),
+           (SELECT string_agg(conname, ', ' ORDER BY conname) FROM pg_constraint WHERE conrelid = t AND contype <> 'n'),
            EXISTS (SELECT FROM vital.tenant_tables WHERE table_name = t)
       FROM pg_class c WHERE c.oid = t $$;
 -- an index of the owner's that serves the policies is not the installer's to drop

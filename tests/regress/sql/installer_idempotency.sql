@@ -9,7 +9,7 @@ CREATE FUNCTION regress_snapshot(t regclass, with_oids boolean) RETURNS text LAN
            FROM pg_attribute LEFT JOIN pg_attrdef ON adrelid = attrelid AND adnum = attnum
           WHERE attrelid = t AND attnum > 0 AND NOT attisdropped),
         (SELECT string_agg(format('%s %s', conname, pg_get_constraintdef(oid)), E'\n' ORDER BY conname)
-           FROM pg_constraint WHERE conrelid = t),
+           FROM pg_constraint WHERE conrelid = t AND contype <> 'n'),
         (SELECT string_agg(format('%s %s', CASE WHEN with_oids THEN indexrelid END, pg_get_indexdef(indexrelid)), E'\n' ORDER BY pg_get_indexdef(indexrelid))
            FROM pg_index WHERE indrelid = t),
         (SELECT string_agg(format('%s %s %s %s %s %s', CASE WHEN with_oids THEN oid END, polname, polcmd, polpermissive,

@@ -10,7 +10,10 @@ SET LOCAL ROLE vt_app;
 SELECT vital.set_user_context('aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa', true);
 SELECT vital.set_tenant_context('a0000000-0000-4000-8000-000000000001', true);
 SELECT count(*) AS serial FROM regress_rows WHERE tenant_id = vital.get_current_tenant_id();
-SET LOCAL force_parallel_mode = on;
+-- force_parallel_mode is called debug_parallel_query since PostgreSQL 16
+SELECT CASE WHEN current_setting('server_version_num')::int >= 160000 THEN 'debug_parallel_query'
+            ELSE 'force_parallel_mode' END AS force_parallel \gset
+SET LOCAL :force_parallel = on;
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
