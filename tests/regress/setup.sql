@@ -1,7 +1,10 @@
 -- Fixtures shared by every regression test, loaded once per run by a
 -- superuser. Tests change them only inside transactions they roll back.
 CREATE EXTENSION vital_tenancy;
+-- (Where the server has it: the scripts set stat_statements.)
+\if :stat_statements
 CREATE EXTENSION pg_stat_statements;
+\endif
 
 -- regress.try(sql) runs one statement and says how it ended: 'ok', or
 -- 'SQLSTATE: message'. It runs as its caller (SECURITY INVOKER), so a test
