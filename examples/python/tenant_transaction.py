@@ -10,7 +10,7 @@ dies with the transaction, so it can neither leak into another client's
 transaction nor be missing from its own.
 """
 
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager
 
 SET_CONTEXT = "SELECT vital.set_context(%s, %s, true)"
 
@@ -20,14 +20,11 @@ def tenant_transaction(conn, user_id, tenant_id):
     """Opens a transaction on conn acting for user_id in tenant_id, yields
     conn, and commits when the block ends (rolls back if it raises).
 
-    BEGIN and vital.set_context go to the server in one round trip (a
-    pipeline); a refused context (42501, say) raises here, and nothing of
-    the block runs. Works in autocommit mode and out of it, and inside an
-    open transaction as a savepoint (the context then lasts until the outer
-    transaction ends: prefer a fresh transaction per tenant).
+    A refused context (42501, say) raises here, and nothing of the block
+    runs. Works in autocommit mode and out of it. Two round trips: psycopg
+    sends BEGIN on its own (3.1 waits for its result even in a pipeline),
+    then one call sets both the user and the tenant.
     """
-    with ExitStack() as transaction:
-        with conn.pipeline():
-            transaction.enter_context(conn.transaction())
-            conn.execute(SET_CONTEXT, (user_id, tenant_id))
+    with conn.transaction():
+        conn.execute(SET_CONTEXT, (user_id, tenant_id))
         yield conn

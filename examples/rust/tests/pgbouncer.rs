@@ -29,7 +29,9 @@ fn env(name: &str) -> String {
 }
 
 fn pool_size() -> usize {
-    env("EX_POOL_SIZE").parse().expect("EX_POOL_SIZE is a number")
+    env("EX_POOL_SIZE")
+        .parse()
+        .expect("EX_POOL_SIZE is a number")
 }
 
 /// A client through PgBouncer, and the notices (warnings) the server sends it.
@@ -40,7 +42,10 @@ async fn connect(database: &str) -> (Client, mpsc::UnboundedReceiver<DbError>) {
         .port(env("EX_BOUNCER_PORT").parse().expect("a port"))
         .user("app")
         .dbname(database);
-    let (client, mut connection) = config.connect(NoTls).await.expect("connect through PgBouncer");
+    let (client, mut connection) = config
+        .connect(NoTls)
+        .await
+        .expect("connect through PgBouncer");
     let (notices, received) = mpsc::unbounded_channel();
     let messages = stream::poll_fn(move |cx| connection.poll_message(cx));
     tokio::spawn(messages.for_each(move |message| {
@@ -85,7 +90,11 @@ async fn many_concurrent_transactions_over_few_server_connections_stay_apart() {
             let (mut client, _) = connect(&env("EX_DB")).await;
             let mut seen = Vec::new();
             for n in 0..5 {
-                let (user, tenant) = if (index + n) % 2 == 1 { (BOB, GLOBEX) } else { (ALICE, ACME) };
+                let (user, tenant) = if (index + n) % 2 == 1 {
+                    (BOB, GLOBEX)
+                } else {
+                    (ALICE, ACME)
+                };
                 let tx = tenant_transaction(&mut client, user, tenant).await.unwrap();
                 seen.push((tenant, backend_pid(&tx).await, bodies(&tx).await));
                 tx.commit().await.unwrap();
@@ -102,7 +111,11 @@ async fn many_concurrent_transactions_over_few_server_connections_stay_apart() {
         assert_eq!(seen, &sees(*tenant));
     }
     let servers: HashSet<i32> = results.iter().map(|(_, pid, _)| *pid).collect();
-    assert!(servers.len() <= pool_size(), "{} server connections", servers.len());
+    assert!(
+        servers.len() <= pool_size(),
+        "{} server connections",
+        servers.len()
+    );
     assert!(results.len() > servers.len());
 }
 
@@ -143,7 +156,10 @@ async fn dropping_the_transaction_rolls_it_back() {
 #[tokio::test]
 async fn a_refused_context_is_an_error_and_the_client_stays_usable() {
     let (mut client, _) = connect(&env("EX_DB")).await;
-    let refused = tenant_transaction(&mut client, ALICE, GLOBEX).await.err().expect("refused");
+    let refused = tenant_transaction(&mut client, ALICE, GLOBEX)
+        .await
+        .err()
+        .expect("refused");
     assert_eq!(refused.code(), Some(&SqlState::INSUFFICIENT_PRIVILEGE));
     let tx = tenant_transaction(&mut client, ALICE, ACME).await.unwrap();
     assert_eq!(bodies(&tx).await, sees(ACME));
@@ -167,6 +183,9 @@ async fn the_mistake_a_context_set_outside_a_transaction_is_lost_with_a_warning(
         .unwrap();
     assert_eq!(visible[0].get::<_, i64>(0), 0);
     let warning = notices.try_recv().expect("a warning");
-    assert_eq!((warning.severity(), warning.code()), ("WARNING", &SqlState::NO_ACTIVE_SQL_TRANSACTION));
+    assert_eq!(
+        (warning.severity(), warning.code()),
+        ("WARNING", &SqlState::NO_ACTIVE_SQL_TRANSACTION)
+    );
     assert!(notices.try_recv().is_err(), "one warning only");
 }
