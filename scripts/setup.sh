@@ -6,6 +6,7 @@ set -euo pipefail
 PGRX_VERSION=0.18.0
 PG_MAJOR=15
 PG_CONFIG=/usr/lib/postgresql/${PG_MAJOR}/bin/pg_config
+NODE_EXAMPLE="$(cd "$(dirname "$0")/.." && pwd)/examples/node"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -24,9 +25,14 @@ packages=(
   sudo
   pgbouncer
   python3
+  python3-psycopg
   python3-psycopg2
   python3-pytest
 )
+# Node.js for examples/node: Debian's, unless a node is installed already.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -68,4 +74,11 @@ if ! grep -qs "pg${PG_MAJOR}" "${PGRX_HOME}/config.toml"; then
   cargo pgrx init "--pg${PG_MAJOR}" "${PG_CONFIG}"
 fi
 
-log "ready: $(cargo pgrx --version), $(${PG_CONFIG} --version)"
+# examples/node's dependencies, exactly as its package-lock.json says.
+if [ ! -d "$NODE_EXAMPLE/node_modules/pg" ] \
+  || [ "$NODE_EXAMPLE/package-lock.json" -nt "$NODE_EXAMPLE/node_modules/.package-lock.json" ]; then
+  log "npm ci in examples/node"
+  (cd "$NODE_EXAMPLE" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+log "ready: $(cargo pgrx --version), $(${PG_CONFIG} --version), node $(node --version)"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Everything CI checks, in order: setup, formatting, the module layers, lints, the #[pg_test]s,
-# the SQL regression suite (as non-superuser roles) and the multi-connection
-# integration tests (including PgBouncer). Exits non-zero on any failure.
+# the SQL regression suite (as non-superuser roles), the multi-connection
+# integration tests (including PgBouncer) and the client recipes of examples/
+# (psycopg, node-postgres, tokio-postgres and pgTAP, through PgBouncer).
+# Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
@@ -40,6 +42,7 @@ step "cargo pgrx test (#[pg_test])" pgrx_test
 step "install the release build" cargo pgrx install --release --pg-config /usr/lib/postgresql/15/bin/pg_config
 step "SQL regression suite" bash scripts/regress.sh
 step "integration tests" bash scripts/integration.sh
+step "client recipes (scripts/examples.sh)" bash scripts/examples.sh
 
 printf '\nsummary: %d passed, %d failed\n' "$passed" "$failed"
 [ "$failed" -eq 0 ]
