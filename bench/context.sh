@@ -73,6 +73,10 @@ echo "bench/context.sh: $CALLS calls per loop, $TENANTS tenants, $RUNS runs; loa
 for r in $(seq 1 "$RUNS"); do
   psql -X -q -v ON_ERROR_STOP=1 -d vital_context -v run="$r" -v calls="$CALLS" <<'SQL'
 SET ROLE bench_context_app;
+-- In a transaction block, as an application calls them: outside one each
+-- call with is_local => true would warn (25P01), and the loop would time
+-- the warnings.
+BEGIN;
 INSERT INTO context.results
 SELECT :run, w, context.loop(w, :calls) FROM unnest(ARRAY[
     'PERFORM set_config(''app.current_tenant'', t::text, true)',
@@ -81,6 +85,7 @@ SELECT :run, w, context.loop(w, :calls) FROM unnest(ARRAY[
     'PERFORM vital.set_context(u, t, true)',
     'PERFORM vital.set_user_context(u, true), vital.set_tenant_context(t, true), vital.set_tenant_context(t, true)'
 ]) WITH ORDINALITY AS c (w, ord) ORDER BY (ord + :run) % 5;
+COMMIT;
 SQL
 done
 psql -X -q -d vital_context -v calls="$CALLS" <<'SQL'

@@ -12,6 +12,7 @@ PGRX_VERSION=0.18.0
 PG_MAJOR=15
 PG_CONFIG="$PG15_BIN/pg_config"
 PG_VERSIONS="${PG_VERSIONS:-15}"
+NODE_EXAMPLE="$(cd "$(dirname "$0")/.." && pwd)/examples/node"
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 
@@ -30,10 +31,15 @@ packages=(
   sudo
   pgbouncer
   python3
+  python3-psycopg
   python3-psycopg2
   python3-pytest
   unzip
 )
+# Node.js for examples/node: Debian's, unless a node is installed already.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -112,6 +118,13 @@ done
 if [ -n "$init_needed" ]; then
   log "cargo pgrx init ${init_args[*]}"
   cargo pgrx init "${init_args[@]}"
+fi
+
+# examples/node's dependencies, exactly as its package-lock.json says.
+if [ ! -d "$NODE_EXAMPLE/node_modules/pg" ] \
+  || [ "$NODE_EXAMPLE/package-lock.json" -nt "$NODE_EXAMPLE/node_modules/.package-lock.json" ]; then
+  log "npm ci in examples/node"
+  (cd "$NODE_EXAMPLE" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
 versions="$(${PG_CONFIG} --version)"

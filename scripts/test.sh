@@ -3,7 +3,9 @@
 # (once); then for each PostgreSQL major in PG_VERSIONS: the #[pg_test]s, the
 # release build installed into that major, the SQL regression suite (as
 # non-superuser roles), the multi-connection integration tests (including
-# PgBouncer) and the upgrade test. Exits non-zero on any failure.
+# PgBouncer), the client recipes of examples/ (psycopg, node-postgres,
+# tokio-postgres and pgTAP, through PgBouncer) and the upgrade test.
+# Exits non-zero on any failure.
 # Env: PG_VERSIONS (default "15"; CI: "15 16 17 18"), PG_BIN (PostgreSQL 15's
 #      bin directory, default Debian's), PG_MAJORS_DIR, PGRX_HOME.
 set -euo pipefail
@@ -58,6 +60,9 @@ for major in $PG_VERSIONS; do
     cargo pgrx install --release --pg-config "$bin/pg_config"; then
     step "PostgreSQL $major: SQL regression suite" env PG_BIN="$bin" bash scripts/regress.sh || true
     step "PostgreSQL $major: integration tests" env PG_BIN="$bin" bash scripts/integration.sh || true
+    if [ "$major" = 15 ]; then # pgTAP and the examples' fixture are set up for 15
+      step "PostgreSQL $major: client recipes (scripts/examples.sh)" env PG_BIN="$bin" bash scripts/examples.sh || true
+    fi
     step "PostgreSQL $major: upgrade test" env PG_BIN="$bin" bash scripts/upgrade.sh || true
   fi
   summary+=("PostgreSQL $major: $((passed - before_passed)) passed, $((failed - before_failed)) failed, $((SECONDS - start)) s")

@@ -79,6 +79,10 @@ CREATE TRIGGER resource_sharing_audit_append_only
     BEFORE UPDATE OR DELETE OR TRUNCATE ON vital.resource_sharing_audit
     FOR EACH STATEMENT EXECUTE FUNCTION vital.refuse_audit_change();
 
+-- Revoked and granted again: the ACL a database updated from 0.1.0 (which
+-- revoked it) ends with, so both print alike.
+REVOKE EXECUTE ON FUNCTION vital.audit_sharing() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION vital.audit_sharing() TO PUBLIC;
 -- vital.audit_sharing() keeps EXECUTE for PUBLIC: PostgreSQL checks it
 -- when a table's owner creates or attaches a partition of a protected
 -- table (the partition inherits the row triggers). Attaching the function

@@ -31,6 +31,7 @@ pub(crate) use pgrx::PgSqlErrorCode::{
     ERRCODE_INVALID_PARAMETER_VALUE as INVALID_PARAMETER_VALUE,
     ERRCODE_INVALID_TABLE_DEFINITION as INVALID_TABLE_DEFINITION,
     ERRCODE_INVALID_TEXT_REPRESENTATION as INVALID_TEXT_REPRESENTATION,
+    ERRCODE_NO_ACTIVE_SQL_TRANSACTION as NO_ACTIVE_SQL_TRANSACTION,
     ERRCODE_NO_DATA_FOUND as NO_DATA_FOUND,
     ERRCODE_NULL_VALUE_NOT_ALLOWED as NULL_VALUE_NOT_ALLOWED,
     ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE as OBJECT_NOT_IN_PREREQUISITE_STATE,
@@ -41,8 +42,8 @@ pub(crate) use pgrx::PgSqlErrorCode::{
 };
 
 /// A message on its way to the client: an error built with [`error`] and
-/// sent with [`Report::raise`], or a notice built with [`notice`] and sent
-/// with [`Report::send`].
+/// sent with [`Report::raise`], or a notice or warning built with
+/// [`notice`] or [`warning`] and sent with [`Report::send`].
 #[must_use = "a report does nothing until it is raised or sent"]
 pub(crate) struct Report {
     level: PgLogLevel,
@@ -58,6 +59,13 @@ pub(crate) fn error(code: PgSqlErrorCode, message: impl Into<String>) -> Report 
 
 pub(crate) fn notice(message: impl Into<String>) -> Report {
     Report::new(PgLogLevel::NOTICE, SUCCESSFUL_COMPLETION, message)
+}
+
+/// A call that did what it was asked, but probably not what was meant
+/// (PostgreSQL's `SET LOCAL` outside a transaction block, say): sent with
+/// its own SQLSTATE so that a client can tell it from others.
+pub(crate) fn warning(code: PgSqlErrorCode, message: impl Into<String>) -> Report {
+    Report::new(PgLogLevel::WARNING, code, message)
 }
 
 impl Report {

@@ -15,7 +15,10 @@ use uuid::Uuid;
 use crate::access::invalidation::{reconsider, while_setting};
 use crate::access::rules::{admin_this_transaction, bypass_possible};
 use crate::context::{current_tenant, current_user, explicit_user};
-use crate::errors::{error, required, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE};
+use crate::errors::{
+    error, required, warning, INSUFFICIENT_PRIVILEGE, INVALID_PARAMETER_VALUE,
+    NO_ACTIVE_SQL_TRANSACTION,
+};
 use crate::ids::{from_pg, to_pg};
 use crate::registry;
 use crate::settings::{self, Lifetime};
@@ -33,6 +36,7 @@ fn set_user_context(
     let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
     assign_user(user, lifetime);
     context_now_set();
+    warn_if_gone_after_statement("set_user_context", lifetime);
     to_pg(user)
 }
 
@@ -64,6 +68,7 @@ fn set_context(
     assign_user(user, lifetime);
     check_and_assign_tenant(tenant, lifetime);
     context_now_set();
+    warn_if_gone_after_statement("set_context", lifetime);
     to_pg(tenant)
 }
 
@@ -89,6 +94,7 @@ fn set_tenant_context(
     let lifetime = Lifetime::from_is_local(required(is_local, "is_local"));
     check_and_assign_tenant(tenant, lifetime);
     context_now_set();
+    warn_if_gone_after_statement("set_tenant_context", lifetime);
     to_pg(tenant)
 }
 
@@ -157,6 +163,32 @@ fn clear_context(is_local: default!(Option<bool>, false)) {
         settings::assign(settings::USER_ID, "", lifetime);
     });
     context_now_set();
+    warn_if_gone_after_statement("clear_context", lifetime);
+}
+
+/// A transaction-long value set outside a transaction block lasts only for
+/// the statement that set it: the next one runs without it, and its queries
+/// see nothing (the policies fail closed). That is nearly always a client
+/// that meant `BEGIN` first, or a pool that ran the call and the queries on
+/// different connections, so it warns as PostgreSQL's `SET LOCAL` does
+/// (25P01), after the call did its work. A multi-statement simple query is
+/// an implicit block, and the value lasts for all of it: no warning; nor
+/// inside a subtransaction, as for `SET LOCAL`.
+fn warn_if_gone_after_statement(function: &str, lifetime: Lifetime) {
+    // SAFETY: reads the current transaction's state, which always exists
+    // while a function runs.
+    if lifetime == Lifetime::Session || unsafe { pg_sys::IsTransactionBlock() } {
+        return;
+    }
+    warning(
+        NO_ACTIVE_SQL_TRANSACTION,
+        format!("vital.{function}() with is_local => true can only be used in transaction blocks"),
+    )
+    .detail("Outside a transaction block the value lasts only until this statement ends: the next statement runs without it.")
+    .hint(format!(
+        "Call vital.{function}() after BEGIN, in the transaction it is for, or with is_local => false for a session-level context."
+    ))
+    .send()
 }
 
 /// Tells the plan cache what the context now is, with the admin status
