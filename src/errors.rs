@@ -24,6 +24,8 @@ use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 pub(crate) use pgrx::PgSqlErrorCode::{
     ERRCODE_DATATYPE_MISMATCH as DATATYPE_MISMATCH,
+    ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST as DEPENDENT_OBJECTS_STILL_EXIST,
+    ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED as EVENT_TRIGGER_PROTOCOL_VIOLATED,
     ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED as TRIGGER_PROTOCOL_VIOLATED,
     ERRCODE_FEATURE_NOT_SUPPORTED as FEATURE_NOT_SUPPORTED,
     ERRCODE_INSUFFICIENT_PRIVILEGE as INSUFFICIENT_PRIVILEGE,
@@ -37,7 +39,7 @@ pub(crate) use pgrx::PgSqlErrorCode::{
     ERRCODE_PROGRAM_LIMIT_EXCEEDED as PROGRAM_LIMIT_EXCEEDED,
     ERRCODE_SUCCESSFUL_COMPLETION as SUCCESSFUL_COMPLETION,
     ERRCODE_UNDEFINED_TABLE as UNDEFINED_TABLE, ERRCODE_UNIQUE_VIOLATION as UNIQUE_VIOLATION,
-    ERRCODE_WRONG_OBJECT_TYPE as WRONG_OBJECT_TYPE,
+    ERRCODE_WARNING as WARNING, ERRCODE_WRONG_OBJECT_TYPE as WRONG_OBJECT_TYPE,
 };
 
 /// A message on its way to the client: an error built with [`error`] and
@@ -58,6 +60,12 @@ pub(crate) fn error(code: PgSqlErrorCode, message: impl Into<String>) -> Report 
 
 pub(crate) fn notice(message: impl Into<String>) -> Report {
     Report::new(PgLogLevel::NOTICE, SUCCESSFUL_COMPLETION, message)
+}
+
+/// A warning (01000), sent with [`Report::send`]: something goes ahead
+/// that the caller may regret.
+pub(crate) fn warning(message: impl Into<String>) -> Report {
+    Report::new(PgLogLevel::WARNING, WARNING, message)
 }
 
 impl Report {
