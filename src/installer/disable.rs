@@ -272,13 +272,18 @@ fn unregistered(table: RegClass, rel: &Rel, drop_columns: bool, keep_closed: boo
     ))
     .send();
     if !found.kept.is_empty() {
+        let (what, them, hint) = if found.kept.len() == 1 {
+            ("column", "it", "Drop it yourself if it is not the table's own.")
+        } else {
+            ("columns", "them", "Drop them yourself if they are not the table's own.")
+        };
         notice(format!(
-            "kept columns {} of table {}",
+            "kept {what} {} of table {}",
             names(&found.kept),
             rel.display
         ))
-        .detail("Nothing of vital_tenancy's marks them as columns it added: no foreign key to vital.tenants, default vital.get_current_tenant_id(), CHECK vital_tenancy_sharing_check or index it creates is on them, and their type or default is not the one it gives.")
-        .hint("Drop them yourself if they are not the table's own.")
+        .detail(format!("Nothing marks {them} as added by vital_tenancy: no foreign key to vital.tenants, default vital.get_current_tenant_id(), CHECK vital_tenancy_sharing_check or index it creates is on {them}, and the type or default is not the one it gives."))
+        .hint(hint)
         .send();
     }
 }

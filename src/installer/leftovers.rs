@@ -8,10 +8,12 @@
 //! the foreign key to `vital.tenants` or the default
 //! `vital.get_current_tenant_id()` (tenant_id), the CHECK
 //! `vital_tenancy_sharing_check` or one of 0.1.0's (the columns it reads),
-//! an index exactly as the installer creates it under the name PostgreSQL
-//! chose for it. Once one of those is there, a sharing column with exactly
-//! the type and default the installer gives it is ours too. Anything else
-//! is the owner's, whatever its name.
+//! one of the two partial indexes exactly as the installer creates them
+//! under the name PostgreSQL chose for them. Once one of those is there,
+//! the plain btree index on tenant_id under its chosen name marks tenant_id
+//! too (alone it is what any multi-tenant table has), and a sharing column
+//! with exactly the type and default the installer gives it is ours too.
+//! Anything else is the owner's, whatever its name.
 
 use std::ffi::{CStr, CString};
 
@@ -32,10 +34,11 @@ pub(super) struct Leftovers {
 
 pub(super) fn leftovers(rel: &Rel) -> Leftovers {
     let found = found_columns(rel.oid);
+    let indexed = index_columns(rel);
     let mut marked: Vec<Column> = Vec::new();
     marked.extend(foreign_key_columns(rel));
     marked.extend(check_columns(rel));
-    marked.extend(index_columns(rel));
+    marked.extend(indexed.iter().copied().filter(|c| *c != Column::TenantId));
     if found.iter().any(|f| {
         f.column == Column::TenantId
             && f.default_shown.as_deref() == Some(Column::TenantId.default_shown(false).as_str())
@@ -51,7 +54,8 @@ pub(super) fn leftovers(rel: &Rel) -> Leftovers {
         let as_installed = !f.generated
             && column.accepts(f.type_oid, f.typmod)
             && f.default_shown.as_deref() == Some(column.default_shown(f.varchar()).as_str());
-        if marked.contains(&column) || (!marked.is_empty() && as_installed) {
+        let ours_too = !marked.is_empty() && (as_installed || indexed.contains(&column));
+        if marked.contains(&column) || ours_too {
             ours.push(column);
         } else {
             kept.push(column);

@@ -15,6 +15,7 @@ use std::ffi::CStr;
 use pgrx::pg_sys;
 
 use crate::errors::{error, warning, DEPENDENT_OBJECTS_STILL_EXIST, EVENT_TRIGGER_PROTOCOL_VIOLATED};
+use crate::privileged::as_registry_owner;
 use crate::spi::{self, text};
 
 const EXTENSION: &str = "vital_tenancy";
@@ -113,11 +114,14 @@ unsafe fn node_string(node: *const pg_sys::Node) -> Option<String> {
 /// Refuses the drop (without CASCADE) or warns (with it) while tables are
 /// registered; says nothing when none is.
 fn guard(cascade: bool) {
-    let tables: Vec<String> = spi::run_rows(
-        "select t.table_name::text as name from vital.tenant_tables t order by 1",
-        &[],
-        |row| text(row, "name"),
-    );
+    // With search_path pinned, the names come out schema-qualified.
+    let tables: Vec<String> = as_registry_owner(|| {
+        spi::run_rows(
+            "select t.table_name::text as name from vital.tenant_tables t order by 1",
+            &[],
+            |row| text(row, "name"),
+        )
+    });
     if tables.is_empty() {
         return;
     }
