@@ -185,7 +185,12 @@ fn disable(table: RegClass, drop_columns: bool, keep_closed: bool) {
 
 /// Says what state the table is left in: open, closed, or under the
 /// policies that remain.
-fn report_state(rel: &Rel, partitioned: bool, keep_closed: bool, kept_on: &[(String, Vec<String>)]) {
+fn report_state(
+    rel: &Rel,
+    partitioned: bool,
+    keep_closed: bool,
+    kept_on: &[(String, Vec<String>)],
+) {
     let partitions = if partitioned {
         " Its partitions are left the same way."
     } else {
@@ -204,7 +209,10 @@ fn report_state(rel: &Rel, partitioned: bool, keep_closed: bool, kept_on: &[(Str
         .send();
         for (table, others) in kept_on {
             notice(format!("other policies still apply on table {table}"))
-                .detail(format!("They let through the rows they allow: {}.", others.join(", ")))
+                .detail(format!(
+                    "They let through the rows they allow: {}.",
+                    others.join(", ")
+                ))
                 .send();
         }
         return;
@@ -273,9 +281,17 @@ fn unregistered(table: RegClass, rel: &Rel, drop_columns: bool, keep_closed: boo
     .send();
     if !found.kept.is_empty() {
         let (what, them, hint) = if found.kept.len() == 1 {
-            ("column", "it", "Drop it yourself if it is not the table's own.")
+            (
+                "column",
+                "it",
+                "Drop it yourself if it is not the table's own.",
+            )
         } else {
-            ("columns", "them", "Drop them yourself if they are not the table's own.")
+            (
+                "columns",
+                "them",
+                "Drop them yourself if they are not the table's own.",
+            )
         };
         notice(format!(
             "kept {what} {} of table {}",

@@ -14,7 +14,9 @@ use std::ffi::CStr;
 
 use pgrx::pg_sys;
 
-use crate::errors::{error, warning, DEPENDENT_OBJECTS_STILL_EXIST, EVENT_TRIGGER_PROTOCOL_VIOLATED};
+use crate::errors::{
+    error, warning, DEPENDENT_OBJECTS_STILL_EXIST, EVENT_TRIGGER_PROTOCOL_VIOLATED,
+};
 use crate::privileged::as_registry_owner;
 use crate::spi::{self, text};
 
@@ -129,11 +131,17 @@ fn guard(cascade: bool) {
         1 => "1 table".to_string(),
         n => format!("{n} tables"),
     };
-    let mut named = tables.iter().take(NAMED).cloned().collect::<Vec<_>>().join(", ");
+    let mut named = tables
+        .iter()
+        .take(NAMED)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
     if tables.len() > NAMED {
         named.push_str(&format!(" and {} more", tables.len() - NAMED));
     }
-    let destroyed = "CASCADE destroys the tenant registry (tenants, memberships, platform admins), \
+    let destroyed =
+        "CASCADE destroys the tenant registry (tenants, memberships, platform admins), \
          the list of protected tables and the sharing audit trail, and drops the tables' policies, \
          foreign keys to vital.tenants and audit triggers: the tables stay forced under row-level \
          security with no policy, readable only by superusers and roles with BYPASSRLS, and their \

@@ -182,8 +182,9 @@ unsafe fn fires_always_on_every_write(table: Oid, function: Oid) -> bool {
             && (0..(*triggers).numtriggers as usize).any(|i| {
                 let trigger = &*(*triggers).triggers.add(i);
                 let kind = u32::from(trigger.tgtype as u16);
-                let not_after =
-                    pg_sys::TRIGGER_TYPE_ROW | pg_sys::TRIGGER_TYPE_BEFORE | pg_sys::TRIGGER_TYPE_INSTEAD;
+                let not_after = pg_sys::TRIGGER_TYPE_ROW
+                    | pg_sys::TRIGGER_TYPE_BEFORE
+                    | pg_sys::TRIGGER_TYPE_INSTEAD;
                 trigger.tgfoid == function
                     && trigger.tgenabled as u8 == pg_sys::TRIGGER_FIRES_ALWAYS
                     && kind & not_after == 0
