@@ -96,7 +96,7 @@ EOF
 bouncer_start "$bdir" "$BOUNCER_PORT" app "$DB" || { echo "integration: PgBouncer did not start" >&2; exit 1; }
 
 status=0
-env VT_PGHOST="$PGHOST" VT_PGPORT="$PGPORT" VT_DB="$DB" VT_SUPERUSER=postgres \
+env VT_PGHOST="$PGHOST" VT_PGPORT="$PGPORT" VT_DB="$DB" VT_SUPERUSER=postgres VT_PG_BIN="$PG_BIN" \
   VT_BOUNCER_HOST="$bdir" VT_BOUNCER_PORT="$BOUNCER_PORT" VT_BOUNCER_POOL_SIZE="$BOUNCER_POOL_SIZE" \
   PYTHONDONTWRITEBYTECODE=1 \
   "$PYTHON" -m pytest -p no:cacheprovider -v tests/integration "$@" || status=$?

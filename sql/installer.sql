@@ -37,6 +37,18 @@ CREATE EVENT TRIGGER vital_forget_dropped_tables ON sql_drop
     WHEN TAG IN ('DROP TABLE', 'DROP SCHEMA', 'DROP OWNED')
     EXECUTE FUNCTION vital._forget_dropped_tables();
 
+-- DROP EXTENSION vital_tenancy without CASCADE is refused while tables are
+-- protected (the error says what CASCADE would destroy and how to take the
+-- tables out first); with CASCADE it warns. Enabled ALWAYS, so that it also
+-- fires with session_replication_role = replica.
+CREATE FUNCTION vital._guard_drop_extension() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'guard_drop_extension_wrapper';
+REVOKE EXECUTE ON FUNCTION vital._guard_drop_extension() FROM PUBLIC;
+CREATE EVENT TRIGGER vital_guard_drop_extension ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION vital._guard_drop_extension();
+ALTER EVENT TRIGGER vital_guard_drop_extension ENABLE ALWAYS;
+
 -- The CHECK enable_tenancy adds to every protected table (one native call:
 -- PostgreSQL prepares CHECK expressions again for every write statement).
 CREATE FUNCTION vital.sharing_columns_valid(is_shared boolean, sharing_mode text, resource_type text)

@@ -56,6 +56,31 @@ COMMENT ON FUNCTION vital.sharing_changed(uuid, uuid, boolean, boolean, text, te
 -- table needs EXECUTE on the trigger function its row triggers inherit.
 GRANT EXECUTE ON FUNCTION vital.audit_sharing() TO PUBLIC;
 
+-- disable_tenancy gains keep_closed (policies removed, row-level security
+-- left enabled and forced), and drop_columns works on a table no longer
+-- registered. The new declaration names a new symbol: the old one stays for
+-- the two-argument declaration, which refuses until this update ran.
+DROP FUNCTION vital.disable_tenancy(regclass, boolean);
+CREATE FUNCTION vital.disable_tenancy(
+    "table_name" regclass,
+    "drop_columns" bool DEFAULT false,
+    "keep_closed" bool DEFAULT false
+) RETURNS void
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'disable_tenancy_in_mode_wrapper';
+
+-- DROP EXTENSION vital_tenancy: refused without CASCADE while tables are
+-- protected, a warning with it.
+CREATE FUNCTION vital._guard_drop_extension() RETURNS event_trigger
+    LANGUAGE c AS 'MODULE_PATHNAME', 'guard_drop_extension_wrapper';
+REVOKE EXECUTE ON FUNCTION vital._guard_drop_extension() FROM PUBLIC;
+CREATE EVENT TRIGGER vital_guard_drop_extension ON ddl_command_start
+    WHEN TAG IN ('DROP EXTENSION')
+    EXECUTE FUNCTION vital._guard_drop_extension();
+ALTER EVENT TRIGGER vital_guard_drop_extension ENABLE ALWAYS;
+
 -- The trail: one btree (identity and a resource's history), identifiers
 -- compared byte for byte, actor_role as text (a name took 64 bytes a
 -- record), a BRIN index over arrival. Rewrites the trail once.

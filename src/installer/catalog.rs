@@ -32,6 +32,8 @@ pub(super) struct Rel {
     pub(super) display: String,
     /// The name for statements: always schema-qualified and quoted.
     pub(super) qualified: String,
+    /// `pg_class.relname`, unquoted.
+    pub(super) name: String,
     pub(super) schema: String,
     pub(super) kind: String,
     pub(super) persistence: String,
@@ -51,7 +53,7 @@ pub(super) struct Rel {
 /// pinned, so regclass output is schema-qualified outside pg_catalog.
 pub(super) const REL_COLUMNS: &str = "
     select c.oid, c.oid::regclass::text as display,
-           format('%I.%I', n.nspname, c.relname) as qualified,
+           format('%I.%I', n.nspname, c.relname) as qualified, c.relname::text as name,
            n.nspname::text as schema, c.relkind::text as kind,
            c.relpersistence::text as persistence,
            c.relnamespace = pg_my_temp_schema() as in_my_temp_schema,
@@ -72,6 +74,7 @@ pub(super) fn rel_from_row(row: &Row) -> pgrx::spi::Result<Rel> {
         oid: oid(row, "oid")?,
         display: text(row, "display")?,
         qualified: text(row, "qualified")?,
+        name: text(row, "name")?,
         schema: text(row, "schema")?,
         kind: text(row, "kind")?,
         persistence: text(row, "persistence")?,

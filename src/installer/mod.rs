@@ -1,6 +1,7 @@
 //! The policy installer: puts an application table under vital_tenancy's
 //! row-level security (`enable_tenancy`), takes it out (`disable_tenancy`),
-//! and reports whether what it installed is still intact (`tenancy_status`).
+//! reports whether what it installed is still intact (`tenancy_status`),
+//! and guards `DROP EXTENSION` while tables are protected (`uninstall`).
 //!
 //! `enable_tenancy` runs in the caller's transaction and is all or nothing:
 //! it checks everything it can before it changes anything, and any later
@@ -24,9 +25,11 @@ mod catalog;
 mod check;
 mod disable;
 mod doctor;
+mod leftovers;
 mod objects;
 mod refusals;
 mod trigger;
+mod uninstall;
 
 use pgrx::prelude::*;
 

@@ -132,6 +132,36 @@ impl Index {
         }
     }
 
+    /// The sharing column the index is on.
+    pub(super) fn column(self) -> Column {
+        match self {
+            Index::Owner => Column::TenantId,
+            Index::Shared => Column::SharingMode,
+            Index::SharedWith => Column::SharedWith,
+        }
+    }
+
+    /// Whether an existing index is exactly what [`Index::create_sql`]
+    /// makes (valid or not): how an index of ours is recognised on a table
+    /// no longer registered, with its name (see `leftovers`).
+    pub(super) fn is_as_created(self, index: &ExistingIndex, mode_is_varchar: bool) -> bool {
+        let mode = if mode_is_varchar {
+            "(sharing_mode)::text"
+        } else {
+            "sharing_mode"
+        };
+        let (method, predicate) = match self {
+            Index::Owner => ("btree", None),
+            Index::Shared => ("btree", Some(format!("({mode} <> 'private'::text)"))),
+            Index::SharedWith => ("gin", Some(format!("({mode} = 'selective'::text)"))),
+        };
+        index.default_opclass
+            && index.method == method
+            && index.columns == 1
+            && index.first_column.as_deref() == Some(self.column().name())
+            && index.predicate == predicate
+    }
+
     /// Whether an existing index serves the policies as well as this one:
     /// valid, of the same access method and default operator class, led by
     /// the same column, and no more partial than this one. (The forms of
