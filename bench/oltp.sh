@@ -191,25 +191,7 @@ if [[ " $VIA " == *" pgbouncer "* ]]; then
   bdir="$CLUSTER_DIR/pgbouncer"
   mkdir -p "$bdir"
   echo '"bench_app" ""' >"$bdir/userlist.txt"
-  cat >"$bdir/pgbouncer.ini" <<EOF
-[databases]
-$DB = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB
-
-[pgbouncer]
-listen_addr =
-listen_port = $BOUNCER_PORT
-unix_socket_dir = $bdir
-auth_type = trust
-auth_file = $bdir/userlist.txt
-pool_mode = transaction
-default_pool_size = $POOL_SIZE
-reserve_pool_size = 0
-max_client_conn = 500
-server_reset_query = DISCARD ALL
-ignore_startup_parameters = extra_float_digits,options
-logfile = $bdir/pgbouncer.log
-pidfile = $bdir/pgbouncer.pid
-EOF
+  bouncer_write_ini "$bdir" "$BOUNCER_PORT" "$POOL_SIZE" 500 "$DB = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB"
   [ "$bouncer_prepared" = 1 ] && echo "max_prepared_statements = 200" >>"$bdir/pgbouncer.ini"
   bouncer_start "$bdir" "$BOUNCER_PORT" bench_app "$DB" || { echo "oltp: PgBouncer did not start" >&2; exit 1; }
   echo "PgBouncer $bouncer_version on $bdir port $BOUNCER_PORT;" \

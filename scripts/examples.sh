@@ -50,26 +50,9 @@ mkdir -p "$bdir"
 echo '"app" ""' >"$bdir/userlist.txt"
 # ${DB}_one: the same database through a single server connection, so that
 # consecutive transactions share it.
-cat >"$bdir/pgbouncer.ini" <<INI
-[databases]
-$DB = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB
-${DB}_one = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB pool_size=1
-
-[pgbouncer]
-listen_addr =
-listen_port = $BOUNCER_PORT
-unix_socket_dir = $bdir
-auth_type = trust
-auth_file = $bdir/userlist.txt
-pool_mode = transaction
-default_pool_size = $POOL_SIZE
-reserve_pool_size = 0
-max_client_conn = 100
-server_reset_query = DISCARD ALL
-ignore_startup_parameters = extra_float_digits,options
-logfile = $bdir/pgbouncer.log
-pidfile = $bdir/pgbouncer.pid
-INI
+bouncer_write_ini "$bdir" "$BOUNCER_PORT" "$POOL_SIZE" 100 \
+  "$DB = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB" \
+  "${DB}_one = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB pool_size=1"
 bouncer_start "$bdir" "$BOUNCER_PORT" app "$DB" || { echo "examples: PgBouncer did not start" >&2; exit 1; }
 export EX_BOUNCER_HOST="$bdir" EX_BOUNCER_PORT="$BOUNCER_PORT" EX_DB="$DB" EX_DB_ONE="${DB}_one" EX_POOL_SIZE="$POOL_SIZE"
 

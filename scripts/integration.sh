@@ -69,30 +69,14 @@ cat >"$bdir/userlist.txt" <<'EOF'
 "app" ""
 "tenant_reader" ""
 EOF
-cat >"$bdir/pgbouncer.ini" <<EOF
-[databases]
-$DB = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB
-${DB}_session = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB pool_mode=session pool_size=1
-; PgBouncer 1.18 keeps no protocol-level prepared statements in transaction
-; pooling: here every server connection prepares the statements once, as it
-; opens, and clients execute them by name (test_pgbouncer_prepared.py).
-${DB}_prepared = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB connect_query='PREPARE bouncer_rows AS SELECT tenant_id::text, sharing_mode FROM bouncer.docs ORDER BY id'
-
-[pgbouncer]
-listen_addr =
-listen_port = $BOUNCER_PORT
-unix_socket_dir = $bdir
-auth_type = trust
-auth_file = $bdir/userlist.txt
-pool_mode = transaction
-default_pool_size = $BOUNCER_POOL_SIZE
-reserve_pool_size = 0
-max_client_conn = 200
-server_reset_query = DISCARD ALL
-ignore_startup_parameters = extra_float_digits,options
-logfile = $bdir/pgbouncer.log
-pidfile = $bdir/pgbouncer.pid
-EOF
+# PgBouncer 1.18 keeps no protocol-level prepared statements in transaction
+# pooling: on ${DB}_prepared every server connection prepares the statements
+# once, as it opens, and clients execute them by name
+# (test_pgbouncer_prepared.py).
+bouncer_write_ini "$bdir" "$BOUNCER_PORT" "$BOUNCER_POOL_SIZE" 200 \
+  "$DB = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB" \
+  "${DB}_session = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB pool_mode=session pool_size=1" \
+  "${DB}_prepared = host=$CLUSTER_DIR port=$CLUSTER_PORT dbname=$DB connect_query='PREPARE bouncer_rows AS SELECT tenant_id::text, sharing_mode FROM bouncer.docs ORDER BY id'"
 bouncer_start "$bdir" "$BOUNCER_PORT" app "$DB" || { echo "integration: PgBouncer did not start" >&2; exit 1; }
 
 status=0

