@@ -14,7 +14,7 @@ LANGUAGE sql AS $$
     SELECT c.relrowsecurity, c.relforcerowsecurity,
            (SELECT string_agg(attname, ', ' ORDER BY attnum) FROM pg_attribute
              WHERE attrelid = t AND attnum > 0 AND NOT attisdropped),
-           (SELECT string_agg(conname, ', ' ORDER BY conname) FROM pg_constraint WHERE conrelid = t),
+           (SELECT string_agg(conname, ', ' ORDER BY conname) FROM pg_constraint WHERE conrelid = t AND contype <> 'n'),  -- 18 lists NOT NULL
            (SELECT string_agg(indexrelid::regclass::text, ', ' ORDER BY indexrelid::regclass::text) FROM pg_index WHERE indrelid = t)
       FROM pg_class c WHERE c.oid = t $$;
 CREATE TABLE regress_left (id int PRIMARY KEY, title text);
