@@ -21,6 +21,7 @@ use crate::errors::INVALID_TEXT_REPRESENTATION;
 pub(crate) const TENANT_ID: &CStr = c"vital.tenant_id";
 pub(crate) const USER_ID: &CStr = c"vital.user_id";
 pub(crate) const TRUST_JWT_CLAIMS: &CStr = c"vital.trust_jwt_claims";
+pub(crate) const AUDIT_BUFFER_RECORDS: &CStr = c"vital.audit_buffer_records";
 /// The setting PostgREST writes for every request.
 pub(crate) const JWT_CLAIMS: &CStr = c"request.jwt.claims";
 
@@ -34,6 +35,13 @@ pub(crate) static USER_ID_SETTING: GucSetting<Option<CString>> =
 /// user context is set. Superuser-only: turning it on is a decision about
 /// which clients can write that setting.
 pub(crate) static TRUST_JWT_CLAIMS_SETTING: GucSetting<bool> = GucSetting::<bool>::new(false);
+/// How many sharing records one statement may keep in backend memory
+/// before the row trigger writes them itself (about 170 bytes each). A
+/// statement's records are written sorted in one pass when they fit: a
+/// second pass inserts into the middle of the trail's history index, which
+/// makes every record of it cost about twice as much.
+pub(crate) static AUDIT_BUFFER_RECORDS_SETTING: GucSetting<i32> =
+    GucSetting::<i32>::new(200_000);
 
 /// An assign hook of a context setting: runs on every change, including
 /// rollbacks, resets and `DISCARD ALL`.
@@ -45,7 +53,9 @@ pub(crate) type ContextChanged = unsafe extern "C-unwind" fn(*const c_char, *mut
 ///   no flags, so they are shown, reset by `RESET ALL` and `DISCARD ALL`,
 ///   and copied into parallel workers like any setting;
 /// - `vital.trust_jwt_claims`: `Suset`, because turning it on is a decision
-///   about which clients can write `request.jwt.claims`; default flags.
+///   about which clients can write `request.jwt.claims`; default flags;
+/// - `vital.audit_buffer_records`: `Suset`, because it spends the backend's
+///   memory (like `work_mem`, but a client has no reason to raise it).
 pub(crate) fn init(tenant_changed: ContextChanged, user_changed: ContextChanged) {
     // SAFETY: the hooks are #[pg_guard] functions that cannot unwind into
     // PostgreSQL, and the settings are 'static.
@@ -78,6 +88,16 @@ pub(crate) fn init(tenant_changed: ContextChanged, user_changed: ContextChanged)
         c"Take the user from the sub claim of request.jwt.claims when no user context is set.",
         c"Safe only when no client can run its own SQL, as behind PostgREST.",
         &TRUST_JWT_CLAIMS_SETTING,
+        GucContext::Suset,
+        GucFlags::default(),
+    );
+    GucRegistry::define_int_guc(
+        AUDIT_BUFFER_RECORDS,
+        c"Sharing audit records a statement keeps in memory before writing them.",
+        c"A statement that changes the sharing of more rows writes its records in several passes, each slower.",
+        &AUDIT_BUFFER_RECORDS_SETTING,
+        1_000,
+        10_000_000,
         GucContext::Suset,
         GucFlags::default(),
     );

@@ -11,12 +11,16 @@ use pgrx::pg_sys::{self, Oid};
 use pgrx::prelude::*;
 
 use crate::errors::{error, OBJECT_NOT_IN_PREREQUISITE_STATE};
+use crate::settings::AUDIT_BUFFER_RECORDS_SETTING;
 
 use super::classify::Action;
 
 /// Records buffered in the row trigger beyond which it writes them itself,
-/// bounding the backend's memory on huge statements.
-pub(super) const BUFFER_LIMIT: usize = 50_000;
+/// bounding the backend's memory on huge statements
+/// (`vital.audit_buffer_records`).
+pub(super) fn buffer_limit() -> usize {
+    AUDIT_BUFFER_RECORDS_SETTING.get().max(1) as usize
+}
 
 /// One sharing change. Plain Rust values: nothing here points into memory
 /// PostgreSQL may reset before the flush.

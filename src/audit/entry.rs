@@ -18,7 +18,7 @@ use crate::ids::to_pg;
 use crate::privileged::{caller_is_superuser, calling_role};
 use crate::trigger_entry::trigger_entry_point;
 
-use super::buffer::{self, Pending, BUFFER_LIMIT};
+use super::buffer::{self, buffer_limit, Pending};
 use super::classify::classify;
 use super::layout::{key_text, layout_of};
 use super::state::{decode, Deformed, Side};
@@ -117,7 +117,7 @@ fn audit_sharing(data: &pg_sys::TriggerData) {
     // SAFETY: a plain read of a setting.
     let replica = unsafe { pg_sys::SessionReplicationRole }
         == pg_sys::SESSION_REPLICATION_ROLE_REPLICA as i32;
-    if !layout.flushed_by_statement || replica || buffered >= BUFFER_LIMIT {
+    if !layout.flushed_by_statement || replica || buffered >= buffer_limit() {
         flush();
     }
 }

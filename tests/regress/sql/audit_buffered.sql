@@ -21,10 +21,16 @@ UPDATE regress_buf SET is_shared = true, sharing_mode = 'global';
 SELECT action, resource_id FROM vital.resource_sharing_audit WHERE table_name = 'public.regress_buf' ORDER BY id;
 UPDATE regress_buf SET is_shared = false, sharing_mode = 'private';
 SELECT action, count(*) FROM vital.resource_sharing_audit WHERE table_name = 'public.regress_buf' GROUP BY action ORDER BY action;
+-- the buffer's size is a superuser's setting
+SHOW vital.audit_buffer_records;
+SET vital.audit_buffer_records = 1000;
 BEGIN;
--- more rows than the buffer holds (the row trigger writes every 50,000):
--- all recorded, once
-INSERT INTO regress_buf (id, is_shared, sharing_mode) SELECT g, true, 'global' FROM generate_series(100, 60099) g;
+-- more rows than the buffer holds (the row trigger writes every 1,000
+-- here): all recorded, once
+RESET ROLE;
+SET LOCAL vital.audit_buffer_records = 1000;
+SET LOCAL ROLE vt_app;
+INSERT INTO regress_buf (id, is_shared, sharing_mode) SELECT g, true, 'global' FROM generate_series(100, 2599) g;
 SELECT count(*) AS recorded, count(DISTINCT resource_id) AS resources, min(resource_id::int), max(resource_id::int)
   FROM vital.resource_sharing_audit WHERE table_name = 'public.regress_buf' AND action = 'create_shared';
 ROLLBACK;
