@@ -40,8 +40,7 @@ pub(crate) static TRUST_JWT_CLAIMS_SETTING: GucSetting<bool> = GucSetting::<bool
 /// statement's records are written sorted in one pass when they fit: a
 /// second pass inserts into the middle of the trail's history index, which
 /// makes every record of it cost about twice as much.
-pub(crate) static AUDIT_BUFFER_RECORDS_SETTING: GucSetting<i32> =
-    GucSetting::<i32>::new(200_000);
+pub(crate) static AUDIT_BUFFER_RECORDS_SETTING: GucSetting<i32> = GucSetting::<i32>::new(200_000);
 
 /// An assign hook of a context setting: runs on every change, including
 /// rollbacks, resets and `DISCARD ALL`.

@@ -259,6 +259,28 @@ impl Values {
     }
 }
 
+/// A bulk insert state as COPY's, but reading the trail's pages through
+/// shared buffers like any insert: the state keeps the page being filled
+/// pinned between batches (and since PostgreSQL 16 extends the trail by
+/// many pages at once), while COPY's ring of 16 MB would make the statement
+/// write out, and flush the WAL of, its own pages once the ring comes round.
+///
+/// # Safety
+/// Inside a transaction; the caller frees it with `FreeBulkInsertState`.
+unsafe fn bulk_insert_state() -> pg_sys::BulkInsertState {
+    // SAFETY: `strategy` is the first member of BulkInsertStateData in
+    // every supported major (access/hio.h); a null strategy means the
+    // shared buffers' normal replacement, and FreeBulkInsertState accepts
+    // it (FreeAccessStrategy of null does nothing).
+    unsafe {
+        let state = pg_sys::GetBulkInsertState();
+        let strategy = state.cast::<pg_sys::BufferAccessStrategy>();
+        pg_sys::FreeAccessStrategy(*strategy);
+        *strategy = std::ptr::null_mut();
+        state
+    }
+}
+
 /// # Safety
 /// `rel` is the open trail, as created; `sequence` its identity sequence.
 unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[&Pending]) {
@@ -285,6 +307,7 @@ unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[&Pending]) {
         let started = Datum::from(pg_sys::GetCurrentTransactionStartTimestamp());
         let xact = Datum::from(pg_sys::GetTopFullTransactionId().value);
         let mut values = Values::new();
+        let bulk = bulk_insert_state();
         for chunk in batch.chunks(MULTI_INSERT_TUPLES) {
             for (record, &slot) in chunk.iter().zip(&slots) {
                 pg_sys::ExecClearTuple(slot);
@@ -317,7 +340,7 @@ unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[&Pending]) {
                 filled as i32,
                 command,
                 0,
-                std::ptr::null_mut(),
+                bulk,
             );
             for &slot in &slots[..filled] {
                 let context = (*estate).es_per_tuple_exprcontext;
@@ -350,6 +373,7 @@ unsafe fn insert(rel: pg_sys::Relation, sequence: Oid, batch: &[&Pending]) {
                 pg_sys::list_free(recheck);
             }
         }
+        pg_sys::FreeBulkInsertState(bulk);
         for slot in slots {
             pg_sys::ExecDropSingleTupleTableSlot(slot);
         }
