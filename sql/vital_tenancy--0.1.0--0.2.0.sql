@@ -71,6 +71,45 @@ SET search_path TO pg_catalog, pg_temp
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'disable_tenancy_in_mode_wrapper';
 
+-- enable_tenancy refuses a table with permissive policies it did not
+-- install, or with a foreign key from tenant_id to another table than
+-- vital.tenants; replace_policies and replace_tenant_fk drop them;
+-- default_resource_type stamps the rows that have no resource type. The new
+-- declaration names a new symbol: the old one stays for the three-argument
+-- declaration, which refuses until this update ran.
+DROP FUNCTION vital.enable_tenancy(regclass, uuid, text);
+CREATE FUNCTION vital.enable_tenancy(
+    "table_name" regclass,
+    "default_owner" uuid DEFAULT '00000000-0000-0000-0000-000000000001',
+    "default_sharing" TEXT DEFAULT 'private',
+    "default_resource_type" TEXT DEFAULT 'custom',
+    "replace_policies" bool DEFAULT false,
+    "replace_tenant_fk" bool DEFAULT false
+) RETURNS void
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'enable_tenancy_with_options_wrapper';
+
+-- The doctor reports hazards: views and materialized views that read a
+-- protected table around its policies, foreign keys from tenant_id to
+-- another table. One column more, so a new declaration and symbol.
+DROP FUNCTION vital.tenancy_status();
+CREATE FUNCTION vital.tenancy_status() RETURNS TABLE (
+    "table_name" regclass,
+    "rls_enabled" bool,
+    "rls_forced" bool,
+    "policies_ok" bool,
+    "extra_policies" TEXT[],
+    "audit_trigger_ok" bool,
+    "healthy" bool,
+    "hazards" TEXT[]
+)
+STRICT STABLE PARALLEL RESTRICTED
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'tenancy_status_with_hazards_wrapper';
+
 -- DROP EXTENSION vital_tenancy: refused without CASCADE while tables are
 -- protected, a warning with it.
 CREATE FUNCTION vital._guard_drop_extension() RETURNS event_trigger
@@ -98,12 +137,26 @@ CREATE INDEX resource_sharing_audit_arrival ON vital.resource_sharing_audit USIN
 -- audit triggers per event with WHEN conditions, the one native CHECK, the
 -- partial indexes on sharing_mode alone (enable_tenancy run again moves a
 -- table to them, partitions included, and keeps its rows as they are).
+-- A table enable_tenancy now refuses as it is (55000: policies it did not
+-- install, a foreign key to another tenants table) keeps 0.1.0's objects,
+-- which still protect it as before, and the update says why with a
+-- WARNING: the DBA decides, then runs enable_tenancy on it.
 DO $upgrade$
 DECLARE
     protected regclass;
+    message text;
+    detail text;
+    hint text;
 BEGIN
     FOR protected IN SELECT table_name FROM vital.tenant_tables ORDER BY table_name::text LOOP
-        PERFORM vital.enable_tenancy(protected);
+        BEGIN
+            PERFORM vital.enable_tenancy(protected);
+        EXCEPTION WHEN object_not_in_prerequisite_state THEN
+            GET STACKED DIAGNOSTICS message = MESSAGE_TEXT, detail = PG_EXCEPTION_DETAIL,
+                                    hint = PG_EXCEPTION_HINT;
+            RAISE WARNING 'table % keeps what vital_tenancy 0.1.0 installed: %', protected, message
+                USING DETAIL = detail, HINT = hint;
+        END;
     END LOOP;
 END
 $upgrade$;

@@ -308,3 +308,8 @@ pub(super) fn audit_policies(rel: &Rel, existing: &[ExistingPolicy]) -> PolicyAu
     }
     audit
 }
+
+/// An identifier read from the catalogs, quoted for a statement.
+pub(super) fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}

@@ -25,12 +25,15 @@ mod catalog;
 mod check;
 mod disable;
 mod doctor;
+mod hazards;
 mod leftovers;
 mod objects;
+mod openings;
 mod refusals;
 mod trigger;
 mod uninstall;
 
+use pgrx::pg_sys;
 use pgrx::prelude::*;
 
 use crate::errors::{error, one_of, required, INVALID_PARAMETER_VALUE};
@@ -40,35 +43,119 @@ use crate::regclass::RegClass;
 use crate::registry::tenant_status;
 use crate::spi::{self, execute, flag, text};
 use crate::vocabulary::{
-    Column, CHECKS_OF_0_1_0, COLUMNS, DEFAULT_SHARING_MODES, PRIVATE, SHARING_CHECK,
+    Column, CHECKS_OF_0_1_0, COLUMNS, CUSTOM, DEFAULT_SHARING_MODES, PRIVATE, RESOURCE_TYPES,
+    SHARING_CHECK,
 };
 
 use catalog::{
     audit_policies, existing_indexes, found_columns, lock_tree, owned_relation, policies_of, Rel,
 };
+use hazards::{hazards_of, warn_hazards};
 use objects::{FoundColumn, FOREIGN_KEY, INDEXES};
+use openings::{openings_of, refuse_openings, remove_openings};
 use refusals::{
     compatible_columns, refuse_outdated_schema, refuse_partition, refuse_unprotectable,
     single_column_primary_key,
 };
 use trigger::install_audit_trigger;
 
+/// What `enable_tenancy` is asked to do besides protecting the table.
+struct Options<'a> {
+    default_owner: pgrx::Uuid,
+    default_sharing: &'a str,
+    /// The resource type of rows that have none yet.
+    default_resource_type: &'a str,
+    /// Drop the permissive policies it did not install.
+    replace_policies: bool,
+    /// Drop foreign keys from tenant_id to other tables than vital.tenants.
+    replace_tenant_fk: bool,
+}
+
 /// Puts a table under vital_tenancy's row-level security; see the README.
-#[pg_extern(volatile, parallel_unsafe)]
+/// (Its symbol is not `enable_tenancy_wrapper`: 0.1.0's three-argument
+/// declaration names that one, see [`enable_tenancy_wrapper`].)
+#[pg_extern(name = "enable_tenancy", volatile, parallel_unsafe)]
 #[search_path(pg_catalog, pg_temp)]
-fn enable_tenancy(
+fn enable_tenancy_with_options(
     table_name: Option<RegClass>,
     default_owner: default!(Option<pgrx::Uuid>, "'00000000-0000-0000-0000-000000000001'"),
     default_sharing: default!(Option<&str>, "'private'"),
+    default_resource_type: default!(Option<&str>, "'custom'"),
+    replace_policies: default!(Option<bool>, "false"),
+    replace_tenant_fk: default!(Option<bool>, "false"),
 ) {
     let table = required(table_name, "table_name");
-    let default_owner = required(default_owner, "default_owner");
-    let default_sharing = one_of(
-        required(default_sharing, "default_sharing"),
-        DEFAULT_SHARING_MODES,
-        "default_sharing",
-    );
+    let options = Options {
+        default_owner: required(default_owner, "default_owner"),
+        default_sharing: one_of(
+            required(default_sharing, "default_sharing"),
+            DEFAULT_SHARING_MODES,
+            "default_sharing",
+        ),
+        default_resource_type: one_of(
+            required(default_resource_type, "default_resource_type"),
+            RESOURCE_TYPES,
+            "default_resource_type",
+        ),
+        replace_policies: required(replace_policies, "replace_policies"),
+        replace_tenant_fk: required(replace_tenant_fk, "replace_tenant_fk"),
+    };
+    enable(table, &options)
+}
 
+/// The entry point 0.1.0's declaration `vital.enable_tenancy(regclass,
+/// uuid, text)` names, until `ALTER EXTENSION … UPDATE` replaces it with
+/// the current one: pgrx's wrapper of that one would fail (XX000) to read
+/// arguments a three-argument call does not pass. On the old schema it
+/// refuses as every installer function does; on a current one (a
+/// declaration made by hand) it runs with the new options off.
+///
+/// # Safety
+/// Called by PostgreSQL's function manager with a valid `fcinfo`.
+#[pg_guard]
+#[no_mangle]
+#[doc(hidden)]
+pub unsafe extern "C-unwind" fn enable_tenancy_wrapper(
+    fcinfo: pg_sys::FunctionCallInfo,
+) -> pg_sys::Datum {
+    refuse_outdated_schema();
+    // SAFETY: per this function's contract; the function manager passes
+    // `nargs` arguments: a regclass by value, a uuid and a text by reference.
+    let (table, owner, sharing) = unsafe {
+        let args = (*fcinfo).args.as_slice((*fcinfo).nargs.max(0) as usize);
+        let arg = |i: usize| args.get(i).filter(|a| !a.isnull).map(|a| a.value);
+        (
+            arg(0).map(|d| RegClass(pg_sys::Oid::from_u32(d.value() as u32))),
+            arg(1).and_then(|d| pgrx::Uuid::from_datum(d, false)),
+            arg(2).and_then(|d| String::from_datum(d, false)),
+        )
+    };
+    let sharing = required(sharing, "default_sharing");
+    let options = Options {
+        default_owner: required(owner, "default_owner"),
+        default_sharing: one_of(&sharing, DEFAULT_SHARING_MODES, "default_sharing"),
+        default_resource_type: CUSTOM,
+        replace_policies: false,
+        replace_tenant_fk: false,
+    };
+    enable(required(table, "table_name"), &options);
+    pg_sys::Datum::from(0)
+}
+
+#[no_mangle]
+#[doc(hidden)]
+pub extern "C" fn pg_finfo_enable_tenancy_wrapper() -> &'static pg_sys::Pg_finfo_record {
+    const V1: pg_sys::Pg_finfo_record = pg_sys::Pg_finfo_record { api_version: 1 };
+    &V1
+}
+
+fn enable(table: RegClass, options: &Options) {
+    let Options {
+        default_owner,
+        default_sharing,
+        default_resource_type,
+        ..
+    } = *options;
     refuse_outdated_schema();
     // Who may, and on what: checked before taking any lock, and again after.
     let rel = owned_relation(table);
@@ -80,6 +167,13 @@ fn enable_tenancy(
     }
     let key = single_column_primary_key(&rel);
     let found = compatible_columns(&rel);
+    let openings = openings_of(&rel, &parts);
+    refuse_openings(
+        &rel,
+        &openings,
+        options.replace_policies,
+        options.replace_tenant_fk,
+    );
     if tenant_status(from_pg(default_owner)).is_none() {
         error(
             INVALID_PARAMETER_VALUE,
@@ -91,9 +185,14 @@ fn enable_tenancy(
     }
 
     // From here on, changes.
-    let needs_backfill = add_columns(&rel, &found, default_owner, default_sharing);
+    remove_openings(
+        &openings,
+        options.replace_policies,
+        options.replace_tenant_fk,
+    );
+    let needs_backfill = add_columns(&rel, &found, options);
     if needs_backfill {
-        backfill(&rel, default_owner, default_sharing);
+        backfill(&rel, default_owner, default_sharing, default_resource_type);
     }
     let found = found_columns(rel.oid);
     set_not_null_and_defaults(&rel, &found);
@@ -106,21 +205,19 @@ fn enable_tenancy(
     }
     install_audit_trigger(&rel, &parts);
     register(&rel, &key, &created);
+    let relids: Vec<pg_sys::Oid> = std::iter::once(&rel).chain(&parts).map(|r| r.oid).collect();
+    warn_hazards(&hazards_of(&relids));
 }
 
 /// Adds the missing columns. New columns take a constant default where one
 /// value is right for every existing row (then PostgreSQL fills them without
 /// rewriting the table); the others are added nullable, for the backfill.
 /// Returns whether a backfill is needed.
-fn add_columns(
-    rel: &Rel,
-    found: &[FoundColumn],
-    default_owner: pgrx::Uuid,
-    default_sharing: &str,
-) -> bool {
+fn add_columns(rel: &Rel, found: &[FoundColumn], options: &Options) -> bool {
     use Column::{IsShared, ResourceType, SharedWith, SharingMode, TenantId};
     let has = |c: Column| found.iter().find(|f| f.column == c);
-    let owner = from_pg(default_owner);
+    let owner = from_pg(options.default_owner);
+    let default_sharing = options.default_sharing;
     // Rows without an owner are adopted: default owner, default sharing.
     // With no tenant_id column yet, every row is one.
     let adopt_all = has(TenantId).is_none();
@@ -135,7 +232,8 @@ fn add_columns(
             continue;
         }
         let constant: Option<String> = match column {
-            ResourceType => Some(column.default_sql().to_string()),
+            // (A word of the vocabulary, checked: no quoting needed.)
+            ResourceType => Some(format!("'{}'", options.default_resource_type)),
             TenantId => sharing_missing.then(|| format!("'{owner}'::uuid")),
             // Every row is adopted: the default sharing, unless some
             // sharing column already holds values to overwrite row by row.
@@ -176,8 +274,14 @@ fn add_columns(
 
 /// Fills what is NULL. Rows without an owner are adopted by the default
 /// owner with the default sharing; rows with an owner keep their values,
-/// missing sharing reads as private.
-fn backfill(rel: &Rel, default_owner: pgrx::Uuid, default_sharing: &str) {
+/// missing sharing reads as private; a missing resource type is the
+/// default one.
+fn backfill(
+    rel: &Rel,
+    default_owner: pgrx::Uuid,
+    default_sharing: &str,
+    default_resource_type: &str,
+) {
     let sql = format!(
         "UPDATE {} SET
              tenant_id     = coalesce(tenant_id, $1),
@@ -188,13 +292,20 @@ fn backfill(rel: &Rel, default_owner: pgrx::Uuid, default_sharing: &str) {
                                   ELSE coalesce(is_shared, sharing_mode <> 'private') END,
              shared_with   = CASE WHEN tenant_id IS NULL THEN '{{}}'
                                   ELSE coalesce(shared_with, '{{}}') END,
-             resource_type = coalesce(resource_type, 'custom')
+             resource_type = coalesce(resource_type, $3)
          WHERE tenant_id IS NULL OR is_shared IS NULL OR sharing_mode IS NULL
             OR shared_with IS NULL OR resource_type IS NULL",
         rel.qualified
     );
     as_table_owner(rel.owner, || {
-        execute(&sql, &[default_owner.into(), default_sharing.into()])
+        execute(
+            &sql,
+            &[
+                default_owner.into(),
+                default_sharing.into(),
+                default_resource_type.into(),
+            ],
+        )
     });
 }
 

@@ -33,7 +33,7 @@ use crate::privileged::as_registry_owner;
 use crate::spi::{self, flag, Row};
 use crate::vocabulary::{fires_sql, is_stray_sql, AuditTrigger};
 
-use super::catalog::Rel;
+use super::catalog::{quote_ident, Rel};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum TriggerState {
@@ -126,10 +126,6 @@ fn strays(relid: Oid, fresh: bool) -> Vec<(String, bool)> {
     } else {
         spi::select_rows(&sql, &args, map)
     }
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 fn drop_sql(name: &str, rel: &Rel) -> String {

@@ -56,4 +56,10 @@ COMMIT;
 -- gives them the platform tenant).
 INSERT INTO upgrade_fixture.logs VALUES (1, 'info'), (150, 'error');
 SELECT vital.enable_tenancy('upgrade_fixture.logs');
+-- A protected table that someone opened afterwards with a Supabase-style
+-- read policy: the update leaves it as 0.1.0 installed it, with a WARNING
+-- (0.2.0's enable_tenancy refuses it until the DBA decides).
+CREATE TABLE upgrade_fixture.open_tools (id uuid PRIMARY KEY, name text NOT NULL);
+SELECT vital.enable_tenancy('upgrade_fixture.open_tools');
+CREATE POLICY "Enable read access for all users" ON upgrade_fixture.open_tools FOR SELECT USING (true);
 SELECT count(*) AS trail_records FROM vital.resource_sharing_audit;

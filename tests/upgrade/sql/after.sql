@@ -2,7 +2,7 @@
 -- trail made by the previous release are kept, and every protected table
 -- carries what enable_tenancy installs today.
 SELECT extversion FROM pg_extension WHERE extname = 'vital_tenancy';
-SELECT table_name, rls_enabled, rls_forced, policies_ok, extra_policies, audit_trigger_ok, healthy FROM vital.tenancy_status()
+SELECT table_name, rls_enabled, rls_forced, policies_ok, extra_policies, audit_trigger_ok, healthy, hazards FROM vital.tenancy_status()
  WHERE table_name::text LIKE 'upgrade_fixture.%' ORDER BY 1;
 -- the constraints, triggers, indexes and policies of each table
 SELECT conrelid::regclass AS "table", conname, pg_get_constraintdef(oid) AS definition
@@ -63,4 +63,13 @@ BEGIN;
 CREATE TABLE upgrade_fixture.after_update (id uuid PRIMARY KEY);
 SELECT vital.enable_tenancy('upgrade_fixture.after_update');
 SELECT healthy FROM vital.tenancy_status() WHERE table_name = 'upgrade_fixture.after_update'::regclass;
+ROLLBACK;
+-- the table opened by a policy of its own kept 0.1.0's objects; once the
+-- DBA decided, enable_tenancy moves it to today's
+\set SHOW_CONTEXT never
+SELECT regress.try($$SELECT vital.enable_tenancy('upgrade_fixture.open_tools')$$) AS refused;
+BEGIN;
+SELECT vital.enable_tenancy('upgrade_fixture.open_tools', replace_policies => true);
+SELECT tgname FROM pg_trigger WHERE tgrelid = 'upgrade_fixture.open_tools'::regclass AND NOT tgisinternal ORDER BY 1;
+SELECT healthy FROM vital.tenancy_status() WHERE table_name = 'upgrade_fixture.open_tools'::regclass;
 ROLLBACK;

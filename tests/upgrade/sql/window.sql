@@ -31,4 +31,5 @@ BEGIN;
 CREATE TABLE upgrade_fixture.too_early (id uuid PRIMARY KEY);
 SELECT * FROM regress.diagnose($$SELECT vital.enable_tenancy('upgrade_fixture.too_early')$$);
 SELECT * FROM regress.diagnose($$SELECT vital.disable_tenancy('upgrade_fixture.agents')$$);
+SELECT * FROM regress.diagnose($$SELECT * FROM vital.tenancy_status()$$);
 ROLLBACK;
