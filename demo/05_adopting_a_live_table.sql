@@ -10,7 +10,7 @@ CREATE TABLE public.tools (
 );
 INSERT INTO public.tools (name, category, tenant_id) VALUES
     ('web search', 'search', NULL),
-    ('lab results lookup', 'clinical', '11111111-1111-1111-1111-111111111111');
+    ('lab results lookup', 'clinical', NULL);
 ALTER TABLE public.tools ENABLE ROW LEVEL SECURITY;
 CREATE POLICY "Enable read access for all users" ON public.tools FOR SELECT USING (true);
 GRANT SELECT ON public.tools TO curious_client;
@@ -19,16 +19,17 @@ CREATE VIEW public.tool_names AS SELECT name, category FROM public.tools;
 GRANT SELECT ON public.tool_names TO curious_client;
 
 -- 23. enable_tenancy will not leave the table open: the open policy and the
--- old tenants key are refused, each listed, and nothing is changed.
+-- old tenants key are refused in one error, each listed, and nothing is
+-- changed.
 \set ON_ERROR_STOP 0
 SELECT vital.enable_tenancy('public.tools', default_resource_type => 'platform');
 \set ON_ERROR_STOP 1
 SELECT count(*) AS columns_added FROM information_schema.columns
  WHERE table_name = 'tools' AND column_name = 'sharing_mode';
 
--- 24. The DBA decides: drop them (each is said in a NOTICE). The rows with
--- no owner become the platform's catalogue. The superuser's view is
--- reported as a hazard, with what to do.
+-- 24. The DBA decides: drop them (each is said in a NOTICE). The existing
+-- rows, which had no owner, become the platform's catalogue. The
+-- superuser's view is reported as a hazard, with what to do.
 SELECT vital.enable_tenancy('public.tools', default_resource_type => 'platform',
                             replace_policies => true, replace_tenant_fk => true);
 SELECT name, tenant_id, resource_type FROM public.tools ORDER BY name;

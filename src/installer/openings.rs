@@ -175,54 +175,87 @@ fn listed<'a>(lines: impl Iterator<Item = String> + 'a) -> String {
 }
 
 /// Refuses, before anything changes, the openings the caller did not ask
-/// to remove.
+/// to remove: all of them in one error, so that one decision covers them.
 pub(super) fn refuse_openings(
     rel: &Rel,
     openings: &Openings,
     replace_policies: bool,
     replace_tenant_fk: bool,
 ) {
-    let permissive = openings.permissive().count();
-    if permissive > 0 && !replace_policies {
-        error(
-            OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!(
-                "table {} has {permissive} permissive {} that vital_tenancy did not install",
-                rel.display,
-                if permissive == 1 { "policy" } else { "policies" }
-            ),
-        )
-        .detail(format!(
-            "PostgreSQL lets a row through when any permissive policy does, so these would stay open beside the installed ones. Nothing was changed.\n{}",
-            listed(openings.permissive().map(ForeignPolicy::describe))
-        ))
-        .hint(format!(
-            "Drop them, or run vital.enable_tenancy({}, replace_policies => true), which drops them. Restrictive policies are kept.",
-            quote_literal(&rel.display)
-        ))
-        .raise()
+    let policies = if replace_policies {
+        0
+    } else {
+        openings.permissive().count()
+    };
+    let keys = if replace_tenant_fk {
+        0
+    } else {
+        openings.tenant_keys.len()
+    };
+    if policies == 0 && keys == 0 {
+        return;
     }
-    let keys = openings.tenant_keys.len();
-    if keys > 0 && !replace_tenant_fk {
-        error(
-            OBJECT_NOT_IN_PREREQUISITE_STATE,
-            format!(
-                "column tenant_id of table {} references another table than vital.tenants",
-                rel.display
-            ),
-        )
-        .detail(format!(
-            "Rows of tenants created with vital.create_tenant could not be inserted, and deleting from the referenced table would still act on these rows. Nothing was changed.\n{}",
-            listed(openings.tenant_keys.iter().map(ForeignTenantKey::describe))
-        ))
-        .hint(format!(
-            "Drop the {}, or run vital.enable_tenancy({}, replace_tenant_fk => true), which drops {} and references vital.tenants instead.",
-            if keys == 1 { "constraint" } else { "constraints" },
-            quote_literal(&rel.display),
-            if keys == 1 { "it" } else { "them" }
-        ))
-        .raise()
+    let mut found = Vec::new();
+    let mut why = Vec::new();
+    let mut options = Vec::new();
+    let mut lines: Vec<String> = Vec::new();
+    if policies > 0 {
+        found.push(format!(
+            "{policies} permissive {} that vital_tenancy did not install",
+            if policies == 1 { "policy" } else { "policies" }
+        ));
+        why.push("PostgreSQL lets a row through when any permissive policy does, so the table would stay open beside the installed policies.");
+        lines.extend(openings.permissive().map(ForeignPolicy::describe));
     }
+    if keys > 0 {
+        found.push(format!(
+            "{} from tenant_id to another table than vital.tenants",
+            if keys == 1 {
+                "a foreign key".to_string()
+            } else {
+                format!("{keys} foreign keys")
+            }
+        ));
+        why.push("Rows of tenants created with vital.create_tenant could not be inserted, and deleting from the referenced table would still act on these rows.");
+        lines.extend(openings.tenant_keys.iter().map(ForeignTenantKey::describe));
+    }
+    // The call that goes ahead: with what the caller passed already.
+    if openings.permissive().next().is_some() {
+        options.push("replace_policies => true");
+    }
+    if !openings.tenant_keys.is_empty() {
+        options.push("replace_tenant_fk => true");
+    }
+    let (them, drops) = if policies + keys == 1 {
+        ("it", "drops it")
+    } else {
+        ("them", "drops them")
+    };
+    error(
+        OBJECT_NOT_IN_PREREQUISITE_STATE,
+        format!("table {} has {}", rel.display, found.join(" and ")),
+    )
+    .detail(format!(
+        "{} Nothing was changed.\n{}",
+        why.join(" "),
+        listed(lines.into_iter())
+    ))
+    .hint(format!(
+        "Drop {them}, or run vital.enable_tenancy({}, {}), which {drops}{}.{}",
+        quote_literal(&rel.display),
+        options.join(", "),
+        if keys > 0 {
+            " and references vital.tenants instead"
+        } else {
+            ""
+        },
+        if policies > 0 {
+            " Restrictive policies are kept."
+        } else {
+            ""
+        }
+    ))
+    .raise()
 }
 
 /// Drops the openings the caller asked to remove, saying so, and reports

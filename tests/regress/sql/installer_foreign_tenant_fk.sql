@@ -67,3 +67,28 @@ SELECT vital.enable_tenancy('regress_fk_messages');
 SELECT count(*) AS foreign_keys FROM pg_constraint
  WHERE conrelid = 'regress_fk_messages'::regclass AND contype = 'f';
 ROLLBACK;
+
+-- both kinds at once: one error lists them all, and one call drops them
+BEGIN;
+CREATE TABLE regress_legacy_tenants (id uuid PRIMARY KEY);
+CREATE TABLE regress_fk_tools (
+    id int PRIMARY KEY,
+    tenant_id uuid REFERENCES regress_legacy_tenants (id)
+);
+CREATE POLICY "Enable read access for all users" ON regress_fk_tools FOR SELECT USING (true);
+ALTER TABLE regress_fk_tools OWNER TO vt_app;
+SET LOCAL ROLE vt_app;
+SELECT vital.enable_tenancy('regress_fk_tools');
+ROLLBACK;
+BEGIN;
+CREATE TABLE regress_legacy_tenants (id uuid PRIMARY KEY);
+CREATE TABLE regress_fk_tools (
+    id int PRIMARY KEY,
+    tenant_id uuid REFERENCES regress_legacy_tenants (id)
+);
+CREATE POLICY "Enable read access for all users" ON regress_fk_tools FOR SELECT USING (true);
+ALTER TABLE regress_fk_tools OWNER TO vt_app;
+SET LOCAL ROLE vt_app;
+SELECT regress.try($$SELECT vital.enable_tenancy('regress_fk_tools', replace_policies => true)$$) AS policies_only;
+SELECT vital.enable_tenancy('regress_fk_tools', replace_policies => true, replace_tenant_fk => true);
+ROLLBACK;
