@@ -91,6 +91,27 @@ SET search_path TO pg_catalog, pg_temp
 LANGUAGE c
 AS 'MODULE_PATHNAME', 'enable_tenancy_with_options_wrapper';
 
+-- The preflight: what enable_tenancy would do to a table, and what would
+-- stop it, changing nothing.
+CREATE FUNCTION vital.tenancy_preflight(
+    "table_name" regclass,
+    "default_owner" uuid DEFAULT '00000000-0000-0000-0000-000000000001',
+    "default_sharing" TEXT DEFAULT 'private',
+    "default_resource_type" TEXT DEFAULT 'custom',
+    "replace_policies" bool DEFAULT false,
+    "replace_tenant_fk" bool DEFAULT false
+) RETURNS TABLE (
+    "kind" TEXT,
+    "subject" TEXT,
+    "finding" TEXT,
+    "rows" bigint,
+    "sample" jsonb
+)
+VOLATILE PARALLEL UNSAFE
+SET search_path TO pg_catalog, pg_temp
+LANGUAGE c
+AS 'MODULE_PATHNAME', 'tenancy_preflight_wrapper';
+
 -- The doctor reports hazards: views and materialized views that read a
 -- protected table around its policies, foreign keys from tenant_id to
 -- another table. One column more, so a new declaration and symbol.

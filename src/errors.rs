@@ -23,11 +23,12 @@ use pgrx::pg_sys::{self, ErrorContextCallback};
 use pgrx::{PgLogLevel, PgSqlErrorCode};
 
 pub(crate) use pgrx::PgSqlErrorCode::{
-    ERRCODE_DATATYPE_MISMATCH as DATATYPE_MISMATCH,
+    ERRCODE_CHECK_VIOLATION as CHECK_VIOLATION, ERRCODE_DATATYPE_MISMATCH as DATATYPE_MISMATCH,
     ERRCODE_DEPENDENT_OBJECTS_STILL_EXIST as DEPENDENT_OBJECTS_STILL_EXIST,
     ERRCODE_E_R_I_E_EVENT_TRIGGER_PROTOCOL_VIOLATED as EVENT_TRIGGER_PROTOCOL_VIOLATED,
     ERRCODE_E_R_I_E_TRIGGER_PROTOCOL_VIOLATED as TRIGGER_PROTOCOL_VIOLATED,
     ERRCODE_FEATURE_NOT_SUPPORTED as FEATURE_NOT_SUPPORTED,
+    ERRCODE_FOREIGN_KEY_VIOLATION as FOREIGN_KEY_VIOLATION,
     ERRCODE_INSUFFICIENT_PRIVILEGE as INSUFFICIENT_PRIVILEGE,
     ERRCODE_INTERNAL_ERROR as INTERNAL_ERROR,
     ERRCODE_INVALID_PARAMETER_VALUE as INVALID_PARAMETER_VALUE,
@@ -53,6 +54,9 @@ pub(crate) struct Report {
     message: String,
     detail: Option<String>,
     hint: Option<String>,
+    /// The objects an error is about (PG_DIAG_* field, name), as
+    /// PostgreSQL's own constraint errors carry them.
+    names: Vec<(u8, CString)>,
 }
 
 pub(crate) fn error(code: PgSqlErrorCode, message: impl Into<String>) -> Report {
@@ -78,6 +82,26 @@ impl Report {
             message: message.into(),
             detail: None,
             hint: None,
+            names: Vec::new(),
+        }
+    }
+
+    /// The table the error is about (its schema and name, unquoted).
+    pub(crate) fn table(mut self, schema: &str, table: &str) -> Self {
+        self.name(pg_sys::PG_DIAG_SCHEMA_NAME, schema);
+        self.name(pg_sys::PG_DIAG_TABLE_NAME, table);
+        self
+    }
+
+    /// The constraint the error is about.
+    pub(crate) fn constraint(mut self, constraint: &str) -> Self {
+        self.name(pg_sys::PG_DIAG_CONSTRAINT_NAME, constraint);
+        self
+    }
+
+    fn name(&mut self, field: u8, value: &str) {
+        if let Ok(value) = CString::new(value) {
+            self.names.push((field, value));
         }
     }
 
@@ -104,8 +128,16 @@ impl Report {
 
     /// Aborts the current statement with this error; never returns.
     #[track_caller]
-    pub(crate) fn raise(self) -> ! {
+    pub(crate) fn raise(mut self) -> ! {
         debug_assert!(self.level == PgLogLevel::ERROR, "only errors are raised");
+        if !self.names.is_empty() {
+            // Set while PostgreSQL builds the report (see attach_names).
+            TO_ATTACH.set(Some(ObjectNames {
+                sqlstate: self.code as i32,
+                fields: std::mem::take(&mut self.names),
+            }));
+            push_attach();
+        }
         let (_, report) = self.into_pgrx();
         report.report(PgLogLevel::ERROR);
         unreachable!("an ERROR report does not return")

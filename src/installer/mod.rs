@@ -21,6 +21,7 @@
 //! Everything it installs names `vital` objects schema-qualified, and every
 //! statement it builds quotes identifiers read from the catalogs.
 
+mod blockers;
 mod catalog;
 mod check;
 mod disable;
@@ -29,6 +30,7 @@ mod hazards;
 mod leftovers;
 mod objects;
 mod openings;
+mod preflight;
 mod refusals;
 mod trigger;
 mod uninstall;
@@ -47,6 +49,7 @@ use crate::vocabulary::{
     SHARING_CHECK,
 };
 
+use blockers::{refuse_blocked_rows, Effective};
 use catalog::{
     audit_policies, existing_indexes, found_columns, lock_tree, owned_relation, policies_of, Rel,
 };
@@ -183,6 +186,13 @@ fn enable(table: RegClass, options: &Options) {
         .hint("Pass the id of an existing tenant; the default is the platform tenant.")
         .raise()
     }
+    let effective = Effective::of(
+        &found,
+        default_owner,
+        default_sharing,
+        default_resource_type,
+    );
+    refuse_blocked_rows(&rel, &key, &effective);
 
     // From here on, changes.
     remove_openings(

@@ -38,7 +38,7 @@ pub(super) struct ForeignPolicy {
 }
 
 impl ForeignPolicy {
-    fn describe(&self) -> String {
+    pub(super) fn describe(&self) -> String {
         format!(
             "policy \"{}\" on {}: {} {}",
             self.name,

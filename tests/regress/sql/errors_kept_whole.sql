@@ -4,7 +4,8 @@
 -- constraint), and never a Rust backtrace (the suite's server runs with
 -- RUST_BACKTRACE=1). Tried as a table owner and as a tenant.
 BEGIN;
--- enable_tenancy on rows its CHECK refuses
+-- enable_tenancy on rows its CHECK refuses: its own error (naming the row),
+-- with the schema, table and constraint fields PostgreSQL's would carry
 CREATE TABLE regress_drifted (id uuid PRIMARY KEY, name text, tenant_id uuid NOT NULL, sharing_mode text);
 INSERT INTO regress_drifted VALUES ('00000001-0000-4000-8000-000000000001', 'old', 'a0000000-0000-4000-8000-000000000001', 'public');
 ALTER TABLE regress_drifted OWNER TO vt_app;
@@ -13,7 +14,7 @@ SELECT * FROM regress.diagnose($$SELECT vital.enable_tenancy('regress_drifted')$
 -- nothing was changed
 SELECT count(*) AS sharing_columns FROM pg_attribute
  WHERE attrelid = 'regress_drifted'::regclass AND attname IN ('is_shared', 'shared_with', 'resource_type');
--- the same error, uncaught, as the client sees it: no DETAIL, no backtrace
+-- the same error, uncaught, as the client sees it: its detail and hint, no backtrace
 SAVEPOINT before;
 SELECT vital.enable_tenancy('regress_drifted');
 ROLLBACK TO before;
