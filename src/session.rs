@@ -100,6 +100,10 @@ fn set_tenant_context(
 
 /// The checks of `set_tenant_context`, then the assignment.
 fn check_and_assign_tenant(tenant: Uuid, lifetime: Lifetime) {
+    let user = current_user();
+    if let Some(user) = user {
+        registry::prefetch_context_check(user, tenant);
+    }
     let Some(status) = registry::tenant_status(tenant) else {
         error(
             INVALID_PARAMETER_VALUE,
@@ -109,7 +113,7 @@ fn check_and_assign_tenant(tenant: Uuid, lifetime: Lifetime) {
     };
     // Who may act for the tenant is decided before its status is told: a
     // member learns that her tenant is suspended, anyone else learns nothing.
-    match current_user() {
+    match user {
         Some(user) => {
             if !(admin_this_transaction(user) || registry::is_active_member(user, tenant)) {
                 error(

@@ -70,6 +70,68 @@ thread_local! {
             &[pg_sys::UUIDOID, pg_sys::UUIDOID],
         )
     };
+    /// What a tenant context check reads, in one query: the tenant's
+    /// status, whether the user is a platform admin, and the membership.
+    static CONTEXT_QUERY: KeptPlan = const {
+        KeptPlan::new(
+            c"select array[(select status from vital.tenants where id = $2),
+                           (select 'admin' from vital.user_roles
+                             where user_id = $1 and role = 'platform_admin' limit 1),
+                           (select role from vital.user_tenants where user_id = $1 and tenant_id = $2),
+                           (select status from vital.user_tenants where user_id = $1 and tenant_id = $2)]",
+            &[pg_sys::UUIDOID, pg_sys::UUIDOID],
+        )
+    };
+}
+
+/// Fills the three caches a tenant context check reads, with one query,
+/// when any of them lacks its entry: a new backend (every pgbench run, a
+/// pooler's new server connection) meets each user and tenant fresh, and
+/// three lookups cost three executions. Caches nothing while caching is
+/// off (the individual lookups then read the registry each time).
+pub(super) fn prefetch(user: Uuid, tenant: Uuid) {
+    let missing = STATUSES.with_borrow(|e| !e.contains_key(&tenant))
+        || ADMINS.with_borrow(|e| !e.contains_key(&user))
+        || MEMBERSHIPS.with_borrow(|e| !e.contains_key(&(user, tenant)));
+    if !missing {
+        return;
+    }
+    remember_tables();
+    if !CACHING.get() {
+        return;
+    }
+    let found: Option<Vec<Option<String>>> = as_registry_owner(|| {
+        CONTEXT_QUERY.with(|query| query.value(&mut [uuid_datum(user), uuid_datum(tenant)]))
+    });
+    let Some(found) = found else {
+        return;
+    };
+    let field = |i: usize| found.get(i).cloned().flatten();
+    let status = field(0).map(|word| TenantStatus::parse(&word));
+    let admin = field(1).is_some();
+    let membership = match (field(2), field(3)) {
+        (Some(role), Some(state)) => Some(Membership {
+            role,
+            active: state == "active",
+        }),
+        _ => None,
+    };
+    remember(&STATUSES, tenant, status);
+    remember(&ADMINS, user, admin);
+    remember(&MEMBERSHIPS, (user, tenant), membership);
+}
+
+fn remember<K: Eq + Hash, V>(
+    cache: &'static std::thread::LocalKey<RefCell<HashMap<K, V>>>,
+    key: K,
+    value: V,
+) {
+    cache.with_borrow_mut(|entries| {
+        if entries.len() >= ENTRIES {
+            entries.clear();
+        }
+        entries.insert(key, value);
+    });
 }
 
 fn cached<K: Eq + Hash + Copy, V: Clone>(
@@ -85,12 +147,7 @@ fn cached<K: Eq + Hash + Copy, V: Clone>(
     if !CACHING.get() {
         return value;
     }
-    cache.with_borrow_mut(|entries| {
-        if entries.len() >= ENTRIES {
-            entries.clear();
-        }
-        entries.insert(key, value.clone());
-    });
+    remember(cache, key, value.clone());
     value
 }
 

@@ -86,6 +86,12 @@ pub(crate) fn is_admin(user: Uuid) -> bool {
     cache::is_admin(user)
 }
 
+/// Reads, in one query, what the checks of a user acting for a tenant ask
+/// next (status, admin, membership) when the per-backend cache lacks any.
+pub(crate) fn prefetch_context_check(user: Uuid, tenant: Uuid) {
+    cache::prefetch(user, tenant)
+}
+
 /// An active member of a usable tenant, or a platform admin.
 pub(crate) fn has_access(user: Uuid, tenant: Uuid) -> bool {
     is_admin(user) || active_role(user, tenant).is_some()
