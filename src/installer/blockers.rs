@@ -10,6 +10,8 @@
 //! through its type's output function (`format('%s', …)`), not through a
 //! cast that a user could have defined.
 
+use pgrx::PgSqlErrorCode;
+
 use crate::errors::{error, CHECK_VIOLATION, FOREIGN_KEY_VIOLATION};
 use crate::ids::from_pg;
 use crate::privileged::as_registry_owner;
@@ -243,48 +245,57 @@ fn validated(rel: &Rel, name: &str) -> bool {
 pub(super) fn refuse_blocked_rows(rel: &Rel, key: &str, effective: &Effective) {
     if !validated(rel, SHARING_CHECK) {
         let (rows, failing) = rows_failing_check(rel, key, effective, 1);
-        if let Some(first) = rows.first() {
-            error(
-                CHECK_VIOLATION,
-                format!(
-                    "{} of table {} would violate check constraint \"{SHARING_CHECK}\"",
-                    row_name(key, &first.key),
-                    rel.display
-                ),
-            )
-            .detail(format!(
-                "{} {} Nothing was changed.",
-                first.problems.join(" "),
-                many(failing)
-            ))
-            .hint("Correct these rows, then run vital.enable_tenancy again; vital.tenancy_preflight lists up to ten of them.")
-            .table(&rel.schema, &rel.name)
-            .constraint(SHARING_CHECK)
-            .raise()
-        }
+        refuse_first(
+            rel,
+            key,
+            (CHECK_VIOLATION, "check constraint", SHARING_CHECK),
+            rows.first(),
+            failing,
+            "Correct these rows, then run vital.enable_tenancy again; vital.tenancy_preflight lists up to ten of them.",
+        );
     }
     if !validated(rel, FOREIGN_KEY) {
         let (rows, failing) = rows_without_tenant(rel, key, effective, 1);
-        if let Some(first) = rows.first() {
-            error(
-                FOREIGN_KEY_VIOLATION,
-                format!(
-                    "{} of table {} would violate foreign key constraint \"{FOREIGN_KEY}\"",
-                    row_name(key, &first.key),
-                    rel.display
-                ),
-            )
-            .detail(format!(
-                "{} {} Nothing was changed.",
-                first.problems.join(" "),
-                many(failing)
-            ))
-            .hint("Create the tenants with vital.create_tenant (or import them with their ids), or give the rows an existing owner, then run vital.enable_tenancy again.")
-            .table(&rel.schema, &rel.name)
-            .constraint(FOREIGN_KEY)
-            .raise()
-        }
+        refuse_first(
+            rel,
+            key,
+            (FOREIGN_KEY_VIOLATION, "foreign key constraint", FOREIGN_KEY),
+            rows.first(),
+            failing,
+            "Create the tenants with vital.create_tenant (or import them with their ids), or give the rows an existing owner, then run vital.enable_tenancy again.",
+        );
     }
+}
+
+/// Raises the error for the first failing row of a constraint, if any.
+fn refuse_first(
+    rel: &Rel,
+    key: &str,
+    (code, kind, constraint): (PgSqlErrorCode, &str, &str),
+    first: Option<&FailingRow>,
+    failing: i64,
+    hint: &str,
+) {
+    let Some(first) = first else {
+        return;
+    };
+    error(
+        code,
+        format!(
+            "{} of table {} would violate {kind} \"{constraint}\"",
+            row_name(key, &first.key),
+            rel.display
+        ),
+    )
+    .detail(format!(
+        "{} {} Nothing was changed.",
+        first.problems.join(" "),
+        many(failing)
+    ))
+    .hint(hint)
+    .table(&rel.schema, &rel.name)
+    .constraint(constraint)
+    .raise()
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -88,22 +88,42 @@ fn enable_tenancy_with_options(
     replace_tenant_fk: default!(Option<bool>, "false"),
 ) {
     let table = required(table_name, "table_name");
-    let options = Options {
-        default_owner: required(default_owner, "default_owner"),
-        default_sharing: one_of(
-            required(default_sharing, "default_sharing"),
-            DEFAULT_SHARING_MODES,
-            "default_sharing",
-        ),
-        default_resource_type: one_of(
-            required(default_resource_type, "default_resource_type"),
-            RESOURCE_TYPES,
-            "default_resource_type",
-        ),
-        replace_policies: required(replace_policies, "replace_policies"),
-        replace_tenant_fk: required(replace_tenant_fk, "replace_tenant_fk"),
-    };
+    let options = Options::checked(
+        default_owner,
+        default_sharing,
+        default_resource_type,
+        replace_policies,
+        replace_tenant_fk,
+    );
     enable(table, &options)
+}
+
+impl<'a> Options<'a> {
+    /// The options as SQL passed them (enable_tenancy's and the
+    /// preflight's): none NULL (22004), words of the vocabulary (22023).
+    fn checked(
+        default_owner: Option<pgrx::Uuid>,
+        default_sharing: Option<&'a str>,
+        default_resource_type: Option<&'a str>,
+        replace_policies: Option<bool>,
+        replace_tenant_fk: Option<bool>,
+    ) -> Options<'a> {
+        Options {
+            default_owner: required(default_owner, "default_owner"),
+            default_sharing: one_of(
+                required(default_sharing, "default_sharing"),
+                DEFAULT_SHARING_MODES,
+                "default_sharing",
+            ),
+            default_resource_type: one_of(
+                required(default_resource_type, "default_resource_type"),
+                RESOURCE_TYPES,
+                "default_resource_type",
+            ),
+            replace_policies: required(replace_policies, "replace_policies"),
+            replace_tenant_fk: required(replace_tenant_fk, "replace_tenant_fk"),
+        }
+    }
 }
 
 /// The entry point 0.1.0's declaration `vital.enable_tenancy(regclass,

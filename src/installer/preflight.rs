@@ -17,12 +17,12 @@ use pgrx::prelude::*;
 use pgrx::JsonB;
 use serde_json::{json, Value};
 
-use crate::errors::{one_of, required};
+use crate::errors::required;
 use crate::ids::from_pg;
 use crate::privileged::as_registry_owner;
 use crate::regclass::RegClass;
 use crate::spi::{self, flag};
-use crate::vocabulary::{Column, COLUMNS, DEFAULT_SHARING_MODES, RESOURCE_TYPES};
+use crate::vocabulary::{Column, COLUMNS};
 
 use super::blockers::{rows_failing_check, rows_without_tenant, Effective, FailingRow};
 use super::catalog::{
@@ -68,19 +68,19 @@ fn tenancy_preflight(
     ),
 > {
     let table = required(table_name, "table_name");
-    let default_owner = required(default_owner, "default_owner");
-    let default_sharing = one_of(
-        required(default_sharing, "default_sharing"),
-        DEFAULT_SHARING_MODES,
-        "default_sharing",
+    let super::Options {
+        default_owner,
+        default_sharing,
+        default_resource_type,
+        replace_policies,
+        replace_tenant_fk,
+    } = super::Options::checked(
+        default_owner,
+        default_sharing,
+        default_resource_type,
+        replace_policies,
+        replace_tenant_fk,
     );
-    let default_resource_type = one_of(
-        required(default_resource_type, "default_resource_type"),
-        RESOURCE_TYPES,
-        "default_resource_type",
-    );
-    let replace_policies = required(replace_policies, "replace_policies");
-    let replace_tenant_fk = required(replace_tenant_fk, "replace_tenant_fk");
     refuse_outdated_schema();
 
     let rel = owned_relation(table);
